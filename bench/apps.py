@@ -1,0 +1,93 @@
+"""The one tiny app every benchmark case serves, and the middleware stacks around it.
+
+Every case serves the same two routes with the same response bytes (`ok:1` when the request is
+known to carry a signed-in user, `ok:0` otherwise, so a wrong setup shows up in the pre-flight
+check without changing the body length):
+
+    GET /protected   (protected by our middleware in the `ours` cases)
+    GET /public
+
+`App` is a small Starlette application (the shape our users run) or, with `raw`, a bare ASGI
+callable (the thinnest possible app, which makes any middleware cost look largest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+Probe = Callable[[Scope], bool]
+
+CASES = ("bare", "baseline", "hot", "anon", "nocache", "session")
+PATHS = ("/protected", "/public")
+
+
+def _never(scope: Scope) -> bool:
+    return False
+
+
+def _session_probe(scope: Scope) -> bool:
+    session = scope.get("session")
+    return session is not None and "id_token" in session
+
+
+def starlette_app(probe: Probe) -> ASGIApp:
+    ok1 = b"ok:1"
+    ok0 = b"ok:0"
+
+    async def endpoint(request: Request) -> Response:
+        return PlainTextResponse(ok1 if probe(request.scope) else ok0)
+
+    return Starlette(routes=[Route(p, endpoint) for p in PATHS])
+
+
+def raw_app(probe: Probe) -> ASGIApp:
+    start_headers = [(b"content-type", b"text/plain; charset=utf-8"), (b"content-length", b"4")]
+    start = {"type": "http.response.start", "status": 200, "headers": start_headers}
+    not_found = {"type": "http.response.start", "status": 404, "headers": start_headers}
+    ok1 = {"type": "http.response.body", "body": b"ok:1"}
+    ok0 = {"type": "http.response.body", "body": b"ok:0"}
+    nf = {"type": "http.response.body", "body": b"none"}
+    paths = frozenset(PATHS)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        if scope["path"] not in paths:
+            await send(not_found)
+            await send(nf)
+            return
+        await send(start)
+        await send(ok1 if probe(scope) else ok0)
+
+    return app
+
+
+def build(case: str, cfg: dict[str, Any], *, flavour: str = "starlette") -> ASGIApp:
+    """The ASGI app for one case. `cfg` is the fixture config (see fixture.py)."""
+    make = raw_app if flavour == "raw" else starlette_app
+    if case in ("bare", "baseline"):
+        return make(_never)
+    if case == "session":
+        from starlette.middleware.sessions import SessionMiddleware
+
+        return SessionMiddleware(make(_session_probe), secret_key=cfg["starlette_secret"])
+    if case in ("hot", "anon", "nocache"):
+        import ours
+
+        return ours.wrap(make, cfg, cache=(case != "nocache"))
+    raise ValueError(f"unknown case {case!r}")

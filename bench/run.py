@@ -1,0 +1,427 @@
+"""cognito-gate benchmark: what the auth layer costs per request (issue 5).
+
+    uv run python bench/run.py            # full run, a few minutes
+    uv run python bench/run.py --quick    # well under a minute
+
+Serves one tiny endpoint with uvicorn (uvloop + httptools, one worker, access log off) on
+127.0.0.1, pinned to core 0, and loads it with Debian's `wrk` pinned to core 1, under:
+
+  (1) no auth middleware, the request carrying the same cookie bytes   (the baseline)
+  (2) our middleware, a valid signed-in session                         (the hot path)
+  (3) our middleware, an anonymous request to a public route
+  (4) our middleware with its verified-claims cache switched off        (verify every request)
+  (5) Starlette's SessionMiddleware holding the same three tokens       (Authlib-style)
+  (1') no auth middleware, no cookie                                    (reference for (3))
+
+Runs are interleaved (every round runs every case once, in a rotated order) and repeated; the
+table shows medians over rounds, and each ratio is the median of the per-round ratios to (1) of
+the same round. Then: the refresh storm, many sessions, and sign-in throughput (extras.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import fixture
+import httpx
+import loadgen
+import machine
+import servers
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    label: str
+    path: str
+    cookie: str | None  # fixture key of the Cookie header value, or None
+    expect: bytes  # response body the pre-flight check requires
+    needs_library: bool
+
+
+CASES: dict[str, Case] = {
+    c.key: c
+    for c in (
+        Case(
+            "baseline",
+            "(1)  no auth, same cookie (baseline)",
+            "/protected",
+            "cookie_ours",
+            b"ok:0",
+            False,
+        ),
+        Case(
+            "hot",
+            "(2)  ours, signed-in session (hot path)",
+            "/protected",
+            "cookie_ours",
+            b"ok:1",
+            True,
+        ),
+        Case("anon", "(3)  ours, anonymous, public route", "/public", None, b"ok:0", True),
+        Case(
+            "nocache",
+            "(4)  ours, claims cache off (verify every req)",
+            "/protected",
+            "cookie_ours",
+            b"ok:1",
+            True,
+        ),
+        Case(
+            "session",
+            "(5)  Starlette SessionMiddleware, same tokens",
+            "/protected",
+            "cookie_session",
+            b"ok:1",
+            False,
+        ),
+        Case("bare", "(1') no auth, no cookie", "/public", None, b"ok:0", False),
+    )
+}
+
+
+def library_available() -> bool:
+    try:
+        import cognito_gate
+        from cognito_gate.local import LocalCognito  # noqa: F401
+    except ImportError:
+        return False
+    return hasattr(cognito_gate, "CognitoAuth")
+
+
+def ensure_itsdangerous() -> None:
+    """Starlette's SessionMiddleware (case 5) needs `itsdangerous`, which is not a dependency of
+    cognito-gate: re-run this script once under `uv run --with itsdangerous`."""
+    if importlib.util.find_spec("itsdangerous") is None:
+        uv = shutil.which("uv")
+        if uv is None or os.environ.get("BENCH_REEXEC"):
+            print(
+                "bench: case (5) needs itsdangerous: uv run --with itsdangerous python "
+                "bench/run.py",
+                file=sys.stderr,
+            )
+            raise SystemExit(2)
+        env = dict(os.environ, BENCH_REEXEC="1")
+        args = [
+            uv,
+            "run",
+            "--quiet",
+            "--with",
+            "itsdangerous",
+            "python",
+            os.path.abspath(__file__),
+            *sys.argv[1:],
+        ]
+        os.execve(uv, args, env)
+
+
+def pin_self() -> None:
+    """The orchestrator (idle during wrk runs) stays off the server's core."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setaffinity(0, {loadgen.LOAD_CORE})
+
+
+def request_headers(case: Case, fx: fixture.Fixture) -> dict[str, str]:
+    headers = {"Accept": "text/html"}
+    if case.cookie is not None:
+        headers["Cookie"] = fx[case.cookie]
+    return headers
+
+
+def preflight(server: servers.Server, case: Case, fx: fixture.Fixture) -> None:
+    r = httpx.get(server.url + case.path, headers=request_headers(case, fx), timeout=10.0)
+    problems = []
+    if r.status_code != 200:
+        problems.append(f"status {r.status_code}")
+    if r.content != case.expect:
+        problems.append(f"body {r.content[:60]!r}, expected {case.expect!r}")
+    if case.key in ("hot", "anon", "baseline", "bare") and r.headers.get_list("set-cookie"):
+        problems.append("sets cookies on a request that should not need to")
+    if problems:
+        raise RuntimeError(
+            f"pre-flight of {case.label} failed: {', '.join(problems)}\n{server.log_tail()}"
+        )
+
+
+@dataclass
+class Row:
+    key: str
+    label: str
+    cookie_bytes: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    ratio: float | None
+    rounds_rps: list[float]
+    errors: int
+
+
+def measure(
+    cases: list[Case],
+    fx: fixture.Fixture,
+    cfg_path: str,
+    *,
+    rounds: int,
+    seconds: float,
+    warmup: float,
+    connections: int,
+    flavour: str,
+    extra_env: dict[str, str] | None = None,
+    log: bool = True,
+) -> dict[str, Row]:
+    started: dict[str, servers.Server] = {}
+    scripts: dict[str, str] = {}
+    try:
+        for case in cases:
+            started[case.key] = servers.start(case.key, cfg_path, flavour=flavour, env=extra_env)
+        for case in cases:
+            srv = started[case.key]
+            servers.wait_ready(srv)
+            preflight(srv, case, fx)
+            scripts[case.key] = loadgen.write_script(case.path, request_headers(case, fx))
+        for case in cases:  # warm-up, not recorded
+            loadgen.run(
+                started[case.key].url, scripts[case.key], seconds=warmup, connections=connections
+            )
+        results: dict[str, list[loadgen.WrkResult]] = {c.key: [] for c in cases}
+        for rnd in range(rounds):
+            order = cases[rnd % len(cases) :] + cases[: rnd % len(cases)]
+            for case in order:
+                res = loadgen.run(
+                    started[case.key].url,
+                    scripts[case.key],
+                    seconds=seconds,
+                    connections=connections,
+                )
+                results[case.key].append(res)
+                if log:
+                    print(
+                        f"  round {rnd + 1}/{rounds}  {case.label:<48} {res.rps:>9,.0f} req/s"
+                        f"  p99 {res.p99_us / 1000:.2f} ms",
+                        flush=True,
+                    )
+        for case in cases:  # still serving correctly after the load?
+            preflight(started[case.key], case, fx)
+    finally:
+        for srv in started.values():
+            srv.stop()
+        for path in scripts.values():
+            os.unlink(path)
+
+    rows: dict[str, Row] = {}
+    base = results.get("baseline")
+    for case in cases:
+        rs = results[case.key]
+        ratio = None
+        if base:
+            ratio = statistics.median(r.rps / b.rps for r, b in zip(rs, base, strict=True))
+        cookie = fx[case.cookie] if case.cookie else ""
+        rows[case.key] = Row(
+            key=case.key,
+            label=case.label,
+            cookie_bytes=len(cookie.encode()),
+            rps=statistics.median(r.rps for r in rs),
+            p50_ms=statistics.median(r.p50_us for r in rs) / 1000,
+            p99_ms=statistics.median(r.p99_us for r in rs) / 1000,
+            ratio=ratio,
+            rounds_rps=[round(r.rps) for r in rs],
+            errors=sum(r.errors for r in rs),
+        )
+    return rows
+
+
+def print_table(rows: dict[str, Row]) -> None:
+    print(f"{'case':<48} {'cookie B':>8} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'x(1)':>6}")
+    print("-" * 90)
+    for row in rows.values():
+        ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
+        err = f"  ({row.errors} errors)" if row.errors else ""
+        print(
+            f"{row.label:<48} {row.cookie_bytes:>8,} {row.rps:>9,.0f} {row.p50_ms:>7.2f}"
+            f" {row.p99_ms:>7.2f} {ratio:>6}{err}"
+        )
+
+
+def print_targets(rows: dict[str, Row]) -> list[str]:
+    lines: list[str] = []
+
+    def ratio(key: str) -> float | None:
+        row = rows.get(key)
+        return row.ratio if row else None
+
+    def check(name: str, value: float | None, target: float, unit: str = "x") -> None:
+        if value is None:
+            lines.append(f"  [n/a ]  {name}: not measured")
+            return
+        mark = "MET " if value >= target else "MISS"
+        lines.append(f"  [{mark}]  {name}: {value:.2f}{unit} (target >= {target:.2f}{unit})")
+
+    check("hot path (2) / baseline (1)", ratio("hot"), 0.90)
+    check("anonymous (3) / baseline (1)", ratio("anon"), 0.95)
+    if "hot" in rows and "nocache" in rows:
+        check("hot path (2) / verify-every-request (4)", rows["hot"].rps / rows["nocache"].rps, 2.0)
+    else:
+        check("hot path (2) / verify-every-request (4)", None, 2.0)
+    if "hot" in rows and "session" in rows:
+        check("hot path (2) / SessionMiddleware (5)", rows["hot"].rps / rows["session"].rps, 1.0)
+    else:
+        check("hot path (2) / SessionMiddleware (5)", None, 1.0)
+    if "anon" in rows and "bare" in rows:
+        lines.append(
+            f"  [info]  anonymous (3) / no-auth-no-cookie (1'): "
+            f"{rows['anon'].rps / rows['bare'].rps:.2f}x"
+        )
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    ap.add_argument("--quick", action="store_true", help="short run (well under a minute)")
+    ap.add_argument("--rounds", type=int, help="interleaved rounds (default 3, quick 2)")
+    ap.add_argument("--seconds", type=int, help="seconds per wrk run (default 5, quick 2)")
+    ap.add_argument("--warmup", type=int, help="seconds of warm-up per case (default 2, quick 1)")
+    ap.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    ap.add_argument(
+        "--app",
+        choices=("starlette", "raw"),
+        default="starlette",
+        help="the app behind the middleware: a Starlette app (default) or a bare "
+        "ASGI callable (the strictest baseline)",
+    )
+    ap.add_argument("--cases", help="comma-separated subset of: " + ",".join(CASES))
+    ap.add_argument(
+        "--stand-in",
+        action="store_true",
+        help="random stand-in tokens instead of a real Local Cognito sign-in",
+    )
+    ap.add_argument(
+        "--no-extras",
+        action="store_true",
+        help="skip refresh storm, many sessions and sign-in throughput",
+    )
+    ap.add_argument("--json", metavar="PATH", help="also write all results as JSON")
+    args = ap.parse_args(argv)
+
+    loadgen.require_wrk()
+    if shutil.which("taskset") is None:
+        print("bench: taskset (util-linux) is missing; runs will not be pinned", file=sys.stderr)
+    ensure_itsdangerous()
+    pin_self()
+
+    rounds = args.rounds or (2 if args.quick else 3)
+    seconds = args.seconds or (2 if args.quick else 5)
+    warmup = args.warmup or (1 if args.quick else 2)
+    have_lib = library_available() and not args.stand_in
+    wanted = args.cases.split(",") if args.cases else list(CASES)
+    unknown = [k for k in wanted if k not in CASES]
+    if unknown:
+        ap.error(f"unknown cases: {unknown}")
+    cases = [CASES[k] for k in wanted if have_lib or not CASES[k].needs_library]
+    if "baseline" in wanted and cases[0].key != "baseline":
+        cases = [CASES["baseline"]] + [c for c in cases if c.key != "baseline"]
+
+    t0 = time.monotonic()
+    print("cognito-gate benchmark (issue 5)")
+    for line in machine.header_lines():
+        print(line)
+    print(
+        f"setup    server: uvicorn (uvloop, httptools, 1 worker, no access log) on core "
+        f"{servers.SERVER_CORE}; wrk -t1 -c{args.connections} on core {loadgen.LOAD_CORE}; "
+        f"127.0.0.1; app={args.app}"
+    )
+    print(
+        f"runs     {rounds} interleaved rounds x {seconds}s per case after {warmup}s warm-up; "
+        "medians; ratio = median of per-round ratios to (1)"
+    )
+
+    report: dict[str, Any] = {"header": machine.header_lines(), "args": vars(args)}
+    with tempfile.TemporaryDirectory(prefix="cg-bench-") as tmp:
+        cfg_path = os.path.join(tmp, "fixture.json")
+        if have_lib:
+            import extras
+
+            with extras.LocalCognitoServer() as lcs:
+                fx = lcs.real_fixture(tmp)
+                print(
+                    f"tokens   real, minted by Local Cognito through a hosted-UI sign-in "
+                    f"(id {len(fx['tokens']['id_token'])} B, access "
+                    f"{len(fx['tokens']['access_token'])} B, refresh "
+                    f"{len(fx['tokens']['refresh_token'])} B)"
+                )
+                with open(cfg_path, "w", encoding="utf-8") as f:
+                    json.dump(fx, f)
+                print()
+                rows = measure(
+                    cases,
+                    fx,
+                    cfg_path,
+                    rounds=rounds,
+                    seconds=seconds,
+                    warmup=warmup,
+                    connections=args.connections,
+                    flavour=args.app,
+                )
+                if not args.no_extras:
+                    report["extras"] = extras.run_all(
+                        lcs,
+                        fx,
+                        cfg_path,
+                        quick=args.quick,
+                        flavour=args.app,
+                        connections=args.connections,
+                        seconds=seconds,
+                        rounds=rounds,
+                        warmup=warmup,
+                    )
+        else:
+            fx = fixture.standin_fixture()
+            why = "--stand-in" if args.stand_in else "cognito_gate library not available yet"
+            print(f"tokens   STAND-IN random tokens ({why}); cases (2)-(4) and extras skipped")
+            with open(cfg_path, "w", encoding="utf-8") as f:
+                json.dump(fx, f)
+            print()
+            rows = measure(
+                cases,
+                fx,
+                cfg_path,
+                rounds=rounds,
+                seconds=seconds,
+                warmup=warmup,
+                connections=args.connections,
+                flavour=args.app,
+            )
+    print()
+    for line in machine.header_lines()[:2]:
+        print(line)
+    print_table(rows)
+    print()
+    print("targets")
+    target_lines = print_targets(rows)
+    for line in target_lines:
+        print(line)
+    if "extras" in report:
+        print()
+        for line in report["extras"]["lines"]:
+            print(line)
+    print(f"\ntotal time {time.monotonic() - t0:.0f}s")
+    report["rows"] = {k: asdict(v) for k, v in rows.items()}
+    report["targets"] = target_lines
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2, default=str)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,36 @@
+"""Serve one benchmark case with uvicorn: `python bench/serve.py CASE CONFIG.json PORT [FLAVOUR]`.
+
+uvicorn with uvloop + httptools, one worker, access log off, bound to 127.0.0.1 only. run.py
+starts this under `taskset -c 0`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import apps
+import uvicorn
+
+
+def main(argv: list[str]) -> None:
+    case, cfg_path, port = argv[0], argv[1], int(argv[2])
+    flavour = argv[3] if len(argv) > 3 else "starlette"
+    with open(cfg_path, encoding="utf-8") as f:
+        cfg = json.load(f)
+    app = apps.build(case, cfg, flavour=flavour)
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        workers=1,
+        access_log=False,
+        log_level="warning",
+        lifespan="auto",
+    )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,95 @@
+"""Start, check and stop benchmark servers: one uvicorn process per case, pinned to core 0."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+SERVER_CORE = 0
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    case: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    log_path: str
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def log_tail(self, n: int = 30) -> str:
+        try:
+            with open(self.log_path, encoding="utf-8", errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        with contextlib.suppress(OSError):
+            os.unlink(self.log_path)
+
+
+def start(
+    case: str,
+    cfg_path: str,
+    *,
+    flavour: str = "starlette",
+    pin: bool = True,
+    port: int | None = None,
+    env: dict[str, str] | None = None,
+) -> Server:
+    port = port or free_port()
+    cmd = [sys.executable, os.path.join(HERE, "serve.py"), case, cfg_path, str(port), flavour]
+    taskset = shutil.which("taskset")
+    if pin and taskset:
+        cmd = [taskset, "-c", str(SERVER_CORE), *cmd]
+    fd, log_path = tempfile.mkstemp(prefix=f"bench-{case}-", suffix=".log")
+    proc_env = dict(os.environ)
+    proc_env.update(env or {})
+    with os.fdopen(fd, "wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=proc_env)
+    return Server(case=case, port=port, proc=proc, log_path=log_path)
+
+
+def wait_ready(server: Server, *, timeout_s: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(
+                f"server {server.case} exited ({server.proc.returncode}):\n{server.log_tail()}"
+            )
+        try:
+            httpx.get(server.url + "/public", timeout=1.0)
+            return
+        except httpx.HTTPError as exc:
+            last = exc
+            time.sleep(0.05)
+    raise RuntimeError(f"server {server.case} not ready after {timeout_s}s: {last}")
