@@ -1,0 +1,1 @@
+"""Framework-free sign-in logic: settings, the OAuth/OIDC steps, token checks, cookie sessions."""

@@ -1,0 +1,154 @@
+"""One error taxonomy: every failure a user can meet has a stable code, a status and plain words.
+
+Codes are part of the public contract (searchable, documented in the README); ``reason`` is a
+finer, log-only detail such as ``iss_mismatch`` and never holds a token, code or secret.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "CATALOGUE",
+    "AuthError",
+    "ConfigError",
+    "ErrorKind",
+    "ProviderRejected",
+    "ProviderUnavailable",
+    "TokenExpired",
+    "TokenRejected",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorKind:
+    """What a code means to a person: HTTP status, page title and a message that says what to do."""
+
+    status: int
+    title: str
+    message: str
+
+
+_AGAIN = "Please start signing in again."
+
+CATALOGUE: dict[str, ErrorKind] = {
+    "signin_state_missing": ErrorKind(
+        400, "Sign-in could not be completed",
+        "The sign-in response was incomplete. " + _AGAIN),
+    "signin_expired": ErrorKind(
+        400, "This sign-in link has expired",
+        "The link was already used or is too old. " + _AGAIN),
+    "signin_cancelled": ErrorKind(
+        400, "Sign-in was cancelled", "You did not finish signing in. You can try again."),
+    "signin_failed": ErrorKind(
+        400, "Sign-in could not be completed",
+        "The sign-in service could not complete your request. " + _AGAIN),
+    "issuer_mismatch": ErrorKind(
+        400, "Sign-in could not be completed",
+        "The response came from an unexpected sign-in service. " + _AGAIN),
+    "code_rejected": ErrorKind(
+        400, "Sign-in expired", "Your sign-in took too long or was already completed. " + _AGAIN),
+    "token_response_invalid": ErrorKind(
+        400, "Sign-in could not be completed",
+        "The sign-in service sent an answer we could not use. " + _AGAIN),
+    "id_token_invalid": ErrorKind(
+        400, "Sign-in could not be completed",
+        "We could not verify your sign-in. " + _AGAIN),
+    "session_too_large": ErrorKind(
+        400, "Your sign-in is too large to keep",
+        "Your account carries more data than a browser cookie can hold. "
+        "Please contact the site's administrator."),
+    "login_required": ErrorKind(
+        401, "Sign-in required", "You need to sign in to see this page."),
+    "token_invalid": ErrorKind(
+        401, "Sign-in required", "Your sign-in is not valid any more. Please sign in again."),
+    "session_ended": ErrorKind(
+        401, "Your session has ended", "Please sign in again."),
+    "csrf_failed": ErrorKind(
+        403, "Request refused",
+        "This request did not come from this site. Go back, reload the page and try again."),
+    "method_not_allowed": ErrorKind(
+        405, "Not allowed", "This address does not accept that kind of request."),
+    "signin_loop": ErrorKind(
+        429, "Sign-in keeps failing",
+        "We stopped sending you back and forth to the sign-in page. "
+        "Wait a moment, then use the link below to try once more."),
+    "client_rejected": ErrorKind(
+        503, "Sign-in is not available",
+        "This site's sign-in is misconfigured. The administrator has been notified."),
+    "provider_unavailable": ErrorKind(
+        503, "Sign-in service unavailable",
+        "The sign-in service is not answering right now. Please try again in a minute."),
+}
+
+
+class AuthError(Exception):
+    """A failure with a stable ``code``, HTTP ``status`` and user-facing ``title``/``message``."""
+
+    def __init__(
+        self, code: str, status: int, title: str, message: str, *, reason: str = ""
+    ) -> None:
+        super().__init__(f"{code}: {reason}" if reason else code)
+        self.code = code
+        self.status = status
+        self.title = title
+        self.message = message
+        self.reason = reason or code
+
+    @classmethod
+    def of(cls, code: str, reason: str = "") -> AuthError:
+        """Build the error for a catalogue ``code`` (``reason`` is for logs only)."""
+        kind = CATALOGUE[code]
+        return cls(code, kind.status, kind.title, kind.message, reason=reason)
+
+
+class TokenRejected(AuthError):
+    """A JWT failed a check; ``reason`` names it (``signature_invalid``, ``aud_mismatch``…)."""
+
+    def __init__(self, reason: str) -> None:
+        kind = CATALOGUE["token_invalid"]
+        super().__init__("token_invalid", kind.status, kind.title, kind.message, reason=reason)
+
+
+class TokenExpired(TokenRejected):
+    """Signature and all other claims passed, only ``exp`` failed: the one case that refreshes."""
+
+    def __init__(self, claims: dict[str, object]) -> None:
+        super().__init__("expired")
+        self.claims = claims
+
+
+class ProviderUnavailable(AuthError):
+    """Transient: network error, timeout, 5xx, 429 or a garbage body. Never ends a session."""
+
+    def __init__(self, reason: str, *, retry_after: int = 30) -> None:
+        kind = CATALOGUE["provider_unavailable"]
+        super().__init__(
+            "provider_unavailable", kind.status, kind.title, kind.message, reason=reason
+        )
+        self.retry_after = retry_after
+
+
+class ProviderRejected(AuthError):
+    """Definitive OAuth error from the token endpoint (``error`` is e.g. ``invalid_grant``)."""
+
+    def __init__(self, error: str) -> None:
+        code = "code_rejected" if error == "invalid_grant" else "client_rejected"
+        if error not in _CLIENT_ERRORS and error != "invalid_grant":
+            code = "signin_failed"
+        kind = CATALOGUE[code]
+        super().__init__(code, kind.status, kind.title, kind.message, reason=f"oauth_{error}")
+        self.error = error
+
+
+_CLIENT_ERRORS = frozenset({"invalid_client", "unauthorized_client"})
+
+
+class ConfigError(ValueError):
+    """Settings are missing or malformed; ``problems`` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(
+            "cognito-gate settings are not valid:\n" + "\n".join(f"  - {p}" for p in problems)
+        )

@@ -1,0 +1,124 @@
+"""JWKS cache: keys only from the configured URL, fetched lazily and kept fresh.
+
+* unknown ``kid`` → one refetch, merged across concurrent callers (single-flight) and rate-limited
+  by a cooldown, so a flood of forged kids costs at most one request per cooldown (IDT-06, FT-06);
+* a failed or useless fetch never replaces the cache; cached keys are served stale for up to
+  ``stale_max`` while the endpoint is down (FT-02), and refetches back off;
+* after ``max_age`` the set is refetched, so a key removed from the JWKS stops verifying (FT-05);
+* no keys at all and the endpoint down → ``ProviderUnavailable`` (503), never acceptance (FT-01).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+from joserfc.errors import JoseError
+from joserfc.jwk import RSAKey
+
+from .clock import Clock
+from .errors import ProviderUnavailable, TokenRejected
+
+__all__ = ["JWKSCache", "usable_keys"]
+
+log = logging.getLogger("cognito_gate.jwks")
+
+_MIN_RSA_BITS = 2048
+_MAX_BACKOFF = 300.0
+_DEADLINE = 10.0
+
+
+def usable_keys(document: Any) -> dict[str, RSAKey]:
+    """RS256 signing keys by kid; anything else is skipped with a log line, not fatal (IDT-22).
+
+    A JWK is used only if ``kty`` is RSA, any declared ``alg`` is RS256, any declared ``use`` is
+    ``sig``, it has a kid, and it parses as a public RSA key of at least 2048 bits.
+    """
+    keys: dict[str, RSAKey] = {}
+    entries = document.get("keys") if isinstance(document, dict) else None
+    for entry in entries if isinstance(entries, list) else ():
+        kid = entry.get("kid") if isinstance(entry, dict) else None
+        if not isinstance(entry, dict) or not isinstance(kid, str) or not kid:
+            log.info("jwks: skipped a key without a kid")
+            continue
+        if (entry.get("kty") != "RSA" or entry.get("alg", "RS256") != "RS256"
+                or entry.get("use", "sig") != "sig"):
+            log.info("jwks: skipped key %s (not an RS256 signing key)", kid[:40])
+            continue
+        public = {k: entry[k] for k in ("kty", "n", "e", "kid") if k in entry}
+        try:
+            key = RSAKey.import_key(public)
+            bits = key.public_key.key_size
+        except (JoseError, ValueError, TypeError, KeyError):
+            log.info("jwks: skipped key %s (broken RSA parameters)", kid[:40])
+            continue
+        if bits < _MIN_RSA_BITS:
+            log.info("jwks: skipped key %s (RSA key of %d bits)", kid[:40], bits)
+            continue
+        keys[kid] = key
+    return keys
+
+
+class JWKSCache:
+    """Signing keys of one issuer, with refetch-on-unknown-kid, cooldown and stale-if-error."""
+
+    def __init__(
+        self, url: str, http: httpx.AsyncClient, clock: Clock, *,
+        max_age: float = 3600, stale_max: float = 86400, cooldown: float = 10,
+    ) -> None:
+        self.url = url
+        self._http = http
+        self._clock = clock
+        self._max_age = max_age
+        self._stale_max = stale_max
+        self._cooldown = cooldown
+        self._keys: dict[str, RSAKey] = {}
+        self._fetched_at: float | None = None
+        self._next_try = 0.0
+        self._failures = 0
+        self._inflight: asyncio.Task[bool] | None = None
+
+    async def get_key(self, kid: str) -> RSAKey:
+        """The key for ``kid``; ``TokenRejected('kid_unknown')`` or ``ProviderUnavailable``."""
+        now = self._clock.now()
+        age = None if self._fetched_at is None else now - self._fetched_at
+        key = self._keys.get(kid)
+        if key is not None and age is not None and age < self._max_age:
+            return key
+        if now >= self._next_try:
+            await self._refresh()
+            now = self._clock.now()
+            age = None if self._fetched_at is None else now - self._fetched_at
+        if age is None or age >= self._stale_max:
+            raise ProviderUnavailable("jwks_unavailable")
+        key = self._keys.get(kid)
+        if key is None:
+            raise TokenRejected("kid_unknown")
+        return key
+
+    async def _refresh(self) -> None:
+        """One fetch at a time: later callers wait for the fetch already in flight."""
+        if self._inflight is None or self._inflight.done():
+            self._inflight = asyncio.ensure_future(self._fetch())
+        await asyncio.shield(self._inflight)
+
+    async def _fetch(self) -> bool:
+        try:
+            async with asyncio.timeout(_DEADLINE):
+                response = await self._http.get(self.url, headers={"accept": "application/json"})
+            keys = usable_keys(response.json()) if response.status_code == 200 else {}
+            reason = f"http_{response.status_code}" if response.status_code != 200 else "no_keys"
+        except (httpx.HTTPError, TimeoutError, ValueError) as exc:
+            keys, reason = {}, type(exc).__name__
+        now = self._clock.now()
+        if keys:
+            self._keys, self._fetched_at, self._failures = keys, now, 0
+            self._next_try = now + self._cooldown
+            return True
+        self._failures += 1
+        self._next_try = now + min(_MAX_BACKOFF, self._cooldown * 2 ** (self._failures - 1))
+        level = logging.ERROR if self._fetched_at is None else logging.WARNING
+        log.log(level, "jwks: fetch failed (%s); keeping %d cached keys", reason, len(self._keys))
+        return False

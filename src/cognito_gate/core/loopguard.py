@@ -1,0 +1,26 @@
+"""Redirect-loop breaker (FT-10): count automatic sign-in redirects per browser in a window."""
+
+from __future__ import annotations
+
+__all__ = ["RedirectBudget"]
+
+
+class RedirectBudget:
+    """Allows ``limit`` automatic redirects per ``window`` seconds; the state is a tiny cookie
+    value ``"<count>.<window start>"`` (tampering only hurts the tamperer's own browser)."""
+
+    __slots__ = ("limit", "window")
+
+    def __init__(self, limit: int = 3, window: int = 60) -> None:
+        self.limit = limit
+        self.window = window
+
+    def spend(self, value: str | None, now: float) -> tuple[bool, str]:
+        """(may redirect automatically, the new cookie value)."""
+        count, start = 0, now
+        if value:
+            head, _, tail = value.partition(".")
+            if head.isdigit() and tail.isdigit() and 0 <= now - int(tail) < self.window:
+                count, start = int(head), int(tail)
+        count += 1
+        return count <= self.limit, f"{count}.{int(start)}"

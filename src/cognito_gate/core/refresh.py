@@ -1,0 +1,114 @@
+"""Refreshing a session: when, at most once at a time, and what a failure means.
+
+* Single-flight per refresh token in this process: concurrent callers await one token call, and
+  callers arriving shortly after (still holding the old cookie) reuse its result (RF-05).
+* New tokens are fully verified and must continue the same sign-in (RF-02); a rotated refresh
+  token replaces the old one, a missing one keeps it (RF-03).
+* Definitive failures (``invalid_grant`` and friends, or tokens that fail checks) end the session
+  (RF-04); transient ones raise ``ProviderUnavailable`` and are remembered for a short cool-off so
+  a down provider is not hammered (RF-07). The caller decides whether the old token still serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .claims import check_at_hash, check_same_session
+from .clock import Clock
+from .errors import AuthError, ProviderUnavailable, TokenRejected
+from .session import SessionData
+from .tokens import TokenClient
+from .ttlcache import ExpiringLRU
+from .verify import TokenVerifier
+
+__all__ = ["Refreshed", "Refresher", "needs_refresh"]
+
+log = logging.getLogger("cognito_gate.refresh")
+
+_CONTINUITY = ("sub", "iss", "aud", "auth_time", "origin_jti", "azp")
+
+
+def needs_refresh(expires_at: float, now: float, margin: int) -> bool:
+    """Refresh once the token has ``margin`` seconds or less left (RF-01)."""
+    return expires_at - now <= margin
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshed:
+    """The session after a successful refresh, with its freshly verified claims."""
+
+    session: SessionData
+    id_claims: dict[str, Any]
+    access_claims: dict[str, Any]
+
+
+def _check_continuity(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+    """A refreshed ID token continues the original sign-in (OIDC Core §12.2, RF-02)."""
+    for name in _CONTINUITY:
+        if old.get(name) != new.get(name):
+            raise TokenRejected(f"refresh_{name}_changed")
+    if "nonce" in new and new.get("nonce") != old.get("nonce"):
+        raise TokenRejected("refresh_nonce_changed")
+    if new["iat"] < old["iat"]:
+        raise TokenRejected("refresh_iat_not_new")
+
+
+class Refresher:
+    """Refreshes sessions through one ``TokenClient``, de-duplicating concurrent attempts."""
+
+    def __init__(self, tokens: TokenClient, verifier: TokenVerifier, clock: Clock, *,
+                 reuse_seconds: float = 30, cooloff_seconds: float = 10) -> None:
+        self._tokens = tokens
+        self._verifier = verifier
+        self._clock = clock
+        self._reuse = reuse_seconds
+        self._cooloff = cooloff_seconds
+        self._inflight: dict[str, asyncio.Future[Refreshed]] = {}
+        self._recent: ExpiringLRU[str, Refreshed | AuthError] = ExpiringLRU(10_000)
+
+    async def refresh(self, session: SessionData, id_claims: Mapping[str, Any]) -> Refreshed:
+        """New tokens for ``session``; raises ``AuthError('session_ended')`` when the session is
+        over and ``ProviderUnavailable`` when the provider could not answer."""
+        assert session.refresh_token is not None
+        key = hashlib.sha256(session.refresh_token.encode()).hexdigest()
+        recent = self._recent.get(key, self._clock.now())
+        if isinstance(recent, Refreshed):
+            return recent
+        if recent is not None:
+            raise recent
+        future = self._inflight.get(key)
+        if future is None:
+            future = asyncio.ensure_future(self._run(key, session, id_claims))
+            self._inflight[key] = future
+            future.add_done_callback(lambda _: self._inflight.pop(key, None))
+        return await asyncio.shield(future)
+
+    async def _run(self, key: str, session: SessionData,
+                   old_claims: Mapping[str, Any]) -> Refreshed:
+        assert session.refresh_token is not None
+        try:
+            tokens = await self._tokens.refresh(session.refresh_token)
+            id_claims = await self._verifier.verify_id_token(tokens.id_token)
+            access_claims = await self._verifier.verify_access_token(tokens.access_token)
+            check_at_hash(id_claims, tokens.access_token)
+            check_same_session(id_claims, access_claims)
+            _check_continuity(old_claims, id_claims)
+        except ProviderUnavailable as exc:
+            log.warning("refresh: provider unavailable (%s)", exc.reason)
+            self._recent.put(key, exc, self._clock.now() + self._cooloff)
+            raise
+        except AuthError as exc:
+            log.info("refresh: session ended (%s)", exc.reason)
+            ended = AuthError.of("session_ended", reason=exc.reason)
+            self._recent.put(key, ended, self._clock.now() + self._reuse)
+            raise ended from None
+        result = Refreshed(session.replace_tokens(tokens.id_token, tokens.access_token,
+                                                  tokens.refresh_token),
+                           id_claims, access_claims)
+        self._recent.put(key, result, self._clock.now() + self._reuse)
+        return result

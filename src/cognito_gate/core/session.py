@@ -1,0 +1,139 @@
+"""What a session holds, how it is kept (sealed cookie chunks, or a server-side store), and the
+store interface for scale-out backends such as Redis/Valkey.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .clock import Clock, SystemClock
+from .cookies import CookieNames, CookiePolicy, SealedBox
+from .errors import AuthError
+from .ttlcache import ExpiringLRU
+
+__all__ = ["MemoryStore", "SessionCodec", "SessionData", "SessionStore", "new_session_id"]
+
+
+def new_session_id() -> str:
+    """128+ random bits; keys CSRF tokens, refresh single-flight and server-side storage."""
+    return secrets.token_urlsafe(18)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionData:
+    """The tokens of one sign-in plus its id and start (``auth_time``, for the absolute limit)."""
+
+    sid: str
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    auth_time: float
+
+    def to_json(self) -> bytes:
+        return json.dumps({"sid": self.sid, "id": self.id_token, "at": self.access_token,
+                           "rt": self.refresh_token, "t": self.auth_time},
+                          separators=(",", ":")).encode()
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> SessionData | None:
+        """Strictly typed decode; anything unexpected means no session (never an error page)."""
+        try:
+            obj = json.loads(raw)
+        except ValueError:
+            return None
+        if not isinstance(obj, dict):
+            return None
+        sid, id_token, access, refresh, start = (obj.get(k) for k in ("sid", "id", "at", "rt", "t"))
+        if not (isinstance(sid, str) and isinstance(id_token, str) and isinstance(access, str)):
+            return None
+        if refresh is not None and not isinstance(refresh, str):
+            return None
+        if isinstance(start, bool) or not isinstance(start, (int, float)):
+            return None
+        return cls(sid, id_token, access, refresh, float(start))
+
+    def replace_tokens(self, id_token: str, access_token: str, refresh: str | None) -> SessionData:
+        """Same session after a refresh; a rotated refresh token replaces the old one."""
+        return SessionData(self.sid, id_token, access_token, refresh or self.refresh_token,
+                           self.auth_time)
+
+
+class SessionStore(Protocol):
+    """Server-side session storage; values are already sealed, so a store sees only ciphertext."""
+
+    async def load(self, sid: str) -> bytes | None: ...
+
+    async def save(self, sid: str, value: bytes, ttl: int) -> None: ...
+
+    async def delete(self, sid: str) -> None: ...
+
+
+class MemoryStore:
+    """In-process store (one process, or tests); bounded, entries expire with their session."""
+
+    def __init__(self, maxsize: int = 100_000, clock: Clock | None = None) -> None:
+        self._items: ExpiringLRU[str, bytes] = ExpiringLRU(maxsize)
+        self._clock = clock or SystemClock()
+
+    async def load(self, sid: str) -> bytes | None:
+        return self._items.get(sid, self._clock.now())
+
+    async def save(self, sid: str, value: bytes, ttl: int) -> None:
+        self._items.put(sid, value, self._clock.now() + ttl)
+
+    async def delete(self, sid: str) -> None:
+        self._items.pop(sid)
+
+
+class SessionCodec:
+    """Turns ``SessionData`` into Set-Cookie headers and a cookie value back into it.
+
+    Without a store the whole session is sealed into (chunked) cookies; with one the cookie holds
+    only the sealed session id and the sealed session goes to the store.
+    """
+
+    def __init__(
+        self, session_secrets: tuple[str, ...], policy: CookiePolicy,
+        store: SessionStore | None = None,
+    ) -> None:
+        self.names = CookieNames(policy, "cg")
+        self.store = store
+        self._box = SealedBox(session_secrets, "session", compress=True)
+        self._ref = SealedBox(session_secrets, "session-ref")
+
+    async def load(self, value: str) -> SessionData | None:
+        """Open a joined cookie value; None for anything that is not a session we sealed."""
+        if self.store is None:
+            raw = self._box.open(value)
+            return None if raw is None else SessionData.from_json(raw)
+        sid = self._ref.open(value)
+        if sid is None:
+            return None
+        stored = await self.store.load(sid.decode())
+        raw = None if stored is None else self._box.open(stored.decode())
+        data = None if raw is None else SessionData.from_json(raw)
+        return data if data is not None and data.sid == sid.decode() else None
+
+    async def save(
+        self, data: SessionData, max_age: int, present: Mapping[str, Any]
+    ) -> list[tuple[bytes, bytes]]:
+        """Headers writing ``data`` (and expiring stale chunks); ``session_too_large`` if even the
+        chunk cap cannot hold it, so the browser never silently drops a cookie (CK-03)."""
+        sealed = self._box.seal(data.to_json())
+        if self.store is not None:
+            await self.store.save(data.sid, sealed.encode(), max(1, max_age))
+            sealed = self._ref.seal(data.sid.encode())
+        headers = self.names.write(sealed, max_age, present)
+        if headers is None:
+            raise AuthError.of("session_too_large", reason=f"sealed_bytes_{len(sealed)}")
+        return headers
+
+    async def discard(self, data: SessionData | None) -> list[tuple[bytes, bytes]]:
+        """Deletion headers for every chunk; the stored copy goes too."""
+        if data is not None and self.store is not None:
+            await self.store.delete(data.sid)
+        return self.names.clear()

@@ -1,0 +1,139 @@
+"""Token endpoint client: code exchange, refresh and revocation, server to server.
+
+Form-encoded POSTs with HTTP Basic client authentication only (never also in the body), explicit
+timeouts plus a total deadline on every call, and a strict split between definitive OAuth errors
+(``ProviderRejected``: ``invalid_grant``, ``invalid_client``…) and transient trouble
+(``ProviderUnavailable``: network, timeout, 5xx, 429, HTML or garbage). Nothing is ever retried
+here: a code is single-use, and a rotated refresh token must not be replayed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from .errors import AuthError, ProviderRejected, ProviderUnavailable
+
+__all__ = ["DEADLINE", "TokenClient", "TokenSet", "default_http_client"]
+
+log = logging.getLogger("cognito_gate.tokens")
+
+DEADLINE = 10.0
+_TRANSIENT = frozenset({"", "server_error", "temporarily_unavailable", "slow_down"})
+_MAX_EXPIRES_IN = 10 * 365 * 86400
+
+
+def default_http_client() -> httpx.AsyncClient:
+    """3 s to connect, 10 s per read/write, TLS verification on, no redirects followed."""
+    return httpx.AsyncClient(timeout=httpx.Timeout(DEADLINE, connect=3.0), verify=True,
+                             follow_redirects=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSet:
+    """A validated token response. ``refresh_token`` is None when a refresh did not rotate it."""
+
+    id_token: str
+    access_token: str
+    refresh_token: str | None
+    expires_in: int
+
+
+def _bad_response(reason: str) -> AuthError:
+    return AuthError.of("token_response_invalid", reason=reason)
+
+
+def parse_token_response(body: Any) -> TokenSet:
+    """Validate a 200 body (AZ-13): ``token_type`` bearer (any case), ``id_token`` and
+    ``access_token`` present, ``expires_in`` a sane positive integer; nothing partial is kept."""
+    if not isinstance(body, dict):
+        raise _bad_response("body_not_object")
+    token_type = body.get("token_type")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise _bad_response("token_type_invalid")
+    id_token, access, refresh = body.get("id_token"), body.get("access_token"), \
+        body.get("refresh_token")
+    if not isinstance(id_token, str) or not id_token:
+        raise _bad_response("id_token_missing")
+    if not isinstance(access, str) or not access:
+        raise _bad_response("access_token_missing")
+    if refresh is not None and (not isinstance(refresh, str) or not refresh):
+        raise _bad_response("refresh_token_invalid")
+    expires_in = body.get("expires_in")
+    if type(expires_in) is not int or not 0 < expires_in <= _MAX_EXPIRES_IN:
+        raise _bad_response("expires_in_invalid")
+    return TokenSet(id_token, access, refresh, expires_in)
+
+
+class TokenClient:
+    """Calls ``/oauth2/token`` and ``/oauth2/revoke`` of one app client."""
+
+    def __init__(self, *, token_url: str, revoke_url: str, client_id: str, client_secret: str,
+                 http: httpx.AsyncClient) -> None:
+        self._token_url = token_url
+        self._revoke_url = revoke_url
+        self._http = http
+        basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        self._headers = {"authorization": f"Basic {basic}", "accept": "application/json",
+                         "content-type": "application/x-www-form-urlencoded"}
+
+    async def exchange_code(self, code: str, verifier: str, redirect_uri: str) -> TokenSet:
+        """``grant_type=authorization_code`` with the identical ``redirect_uri`` and the PKCE
+        verifier. Called exactly once per code (FT-07)."""
+        return parse_token_response(await self._post_token({
+            "grant_type": "authorization_code", "code": code,
+            "redirect_uri": redirect_uri, "code_verifier": verifier,
+        }))
+
+    async def refresh(self, refresh_token: str) -> TokenSet:
+        """``grant_type=refresh_token``, no scope (RF-01). The caller re-verifies every token."""
+        return parse_token_response(await self._post_token({
+            "grant_type": "refresh_token", "refresh_token": refresh_token,
+        }))
+
+    async def revoke(self, refresh_token: str) -> bool:
+        """Revoke a refresh token (LO-03). Failures are logged, never raised: sign-out goes on."""
+        try:
+            async with asyncio.timeout(DEADLINE):
+                response = await self._http.post(self._revoke_url, data={"token": refresh_token},
+                                                 headers=self._headers)
+        except (httpx.HTTPError, TimeoutError) as exc:
+            log.warning("revoke: failed (%s)", type(exc).__name__)
+            return False
+        if response.status_code != 200:
+            log.warning("revoke: failed (http_%d)", response.status_code)
+            return False
+        return True
+
+    async def _post_token(self, form: dict[str, str]) -> Any:
+        try:
+            async with asyncio.timeout(DEADLINE):
+                response = await self._http.post(self._token_url, data=form,
+                                                 headers=self._headers)
+        except TimeoutError:
+            raise ProviderUnavailable("token_timeout") from None
+        except httpx.HTTPError as exc:
+            raise ProviderUnavailable(f"token_{type(exc).__name__}") from None
+        status = response.status_code
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if status == 200 and body is not None:
+            return body
+        error = body.get("error") if isinstance(body, dict) else None
+        if status in (400, 401) and isinstance(error, str) and error not in _TRANSIENT:
+            raise ProviderRejected(error if error.isidentifier() else "unknown")
+        raise ProviderUnavailable(f"token_http_{status}", retry_after=_retry_after(response))
+
+
+def _retry_after(response: httpx.Response) -> int:
+    value = response.headers.get("retry-after", "")
+    seconds = float(value) if value.isdigit() else 30.0
+    return int(min(300, max(1, math.ceil(seconds))))

@@ -1,0 +1,119 @@
+"""JWT verification for Cognito tokens, and the verified-claims cache that spares the hot path RSA.
+
+Order of work: size cap and shape (3 segments; a 5-segment JWE is refused unread) → strict header
+(``alg`` exactly RS256, no ``crit``, ``kid`` required; ``jku``/``x5u``/``jwk``/``x5c`` ignored) →
+key from the configured JWKS only → RS256 signature by joserfc with the algorithm list pinned →
+strict JSON payload → claims. Nothing is ever trusted before the signature has been checked.
+
+Decision (IDT-05): a token without ``kid`` is rejected. Cognito always sends one and publishes two
+keys per pool, so "try every key" would only widen the attack surface.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jws import JWSRegistry
+
+from .claims import check_access_claims, check_id_claims
+from .clock import Clock
+from .errors import TokenRejected
+from .jwks import JWKSCache
+from .ttlcache import ExpiringLRU
+
+__all__ = ["MAX_TOKEN_BYTES", "TokenVerifier", "decode_segment"]
+
+MAX_TOKEN_BYTES = 16 * 1024
+_B64URL = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+_REGISTRY = JWSRegistry(algorithms=["RS256"])
+
+Checker = Callable[..., dict[str, Any]]
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise ValueError("duplicate member")
+    return out
+
+
+def decode_segment(segment: str) -> dict[str, Any]:
+    """Strict base64url (no padding, no whitespace) JSON object with no duplicate members."""
+    if not segment or not set(segment) <= _B64URL or len(segment) % 4 == 1:
+        raise TokenRejected("token_malformed")
+    try:
+        raw = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+        value = json.loads(raw, object_pairs_hook=_no_duplicates)
+    except (binascii.Error, ValueError, RecursionError):
+        raise TokenRejected("token_malformed") from None
+    if not isinstance(value, dict):
+        raise TokenRejected("token_malformed")
+    return value
+
+
+class TokenVerifier:
+    """Verifies ID and access tokens of one user pool + app client.
+
+    Verified claims are cached per exact token string until ``exp`` + leeway (bounded LRU,
+    ``cache_size`` entries, 0 disables it), so a repeated token costs a dictionary look-up.
+    """
+
+    def __init__(self, *, issuer: str, client_id: str, jwks: JWKSCache, clock: Clock,
+                 leeway: int = 60, cache_size: int = 10_000) -> None:
+        self.issuer = issuer
+        self.client_id = client_id
+        self.jwks = jwks
+        self.leeway = leeway
+        self._clock = clock
+        self._cache: ExpiringLRU[tuple[str, str], dict[str, Any]] = ExpiringLRU(cache_size)
+
+    async def verify_id_token(self, token: str) -> dict[str, Any]:
+        """Claims of a valid ID token; ``TokenExpired`` if only ``exp`` failed."""
+        return await self._verify(token, "id", check_id_claims)
+
+    async def verify_access_token(self, token: str) -> dict[str, Any]:
+        """Claims of a valid access token; ``TokenExpired`` if only ``exp`` failed."""
+        return await self._verify(token, "access", check_access_claims)
+
+    async def _verify(self, token: str, use: str, check: Checker) -> dict[str, Any]:
+        now = self._clock.now()
+        key = (use, token)
+        cached = self._cache.get(key, now)
+        if cached is not None:
+            return cached
+        claims = check(await self._signed_payload(token), issuer=self.issuer,
+                       client_id=self.client_id, now=now, leeway=self.leeway)
+        self._cache.put(key, claims, claims["exp"] + self.leeway)
+        return claims
+
+    async def _signed_payload(self, token: str) -> dict[str, Any]:
+        """The payload of a correctly RS256-signed JWS from our JWKS (IDT-01..08, IDT-21)."""
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
+            raise TokenRejected("token_too_large")
+        segments = token.split(".")
+        if len(segments) == 5:
+            raise TokenRejected("token_encrypted")
+        if len(segments) != 3:
+            raise TokenRejected("token_malformed")
+        header = decode_segment(segments[0])
+        if header.get("alg") != "RS256":
+            raise TokenRejected("alg_not_allowed")
+        if "crit" in header:
+            raise TokenRejected("crit_unsupported")
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise TokenRejected("kid_missing")
+        public_key = await self.jwks.get_key(kid)
+        try:
+            jws.deserialize_compact(token, public_key, registry=_REGISTRY)
+        except BadSignatureError:
+            raise TokenRejected("signature_invalid") from None
+        except (JoseError, ValueError, TypeError):
+            raise TokenRejected("token_malformed") from None
+        return decode_segment(segments[1])
