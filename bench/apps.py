@@ -77,8 +77,11 @@ def raw_app(probe: Probe) -> ASGIApp:
     return app
 
 
-def build(case: str, cfg: dict[str, Any], *, flavour: str = "starlette") -> ASGIApp:
-    """The ASGI app for one case. `cfg` is the fixture config (see fixture.py)."""
+def build(
+    case: str, cfg: dict[str, Any], *, flavour: str = "starlette", http: Any = None
+) -> ASGIApp:
+    """The ASGI app for one case. `cfg` is the fixture config (see fixture.py); `http` is an
+    optional httpx.AsyncClient our library uses to reach Cognito (in-process runs)."""
     make = raw_app if flavour == "raw" else starlette_app
     if case in ("bare", "baseline"):
         return make(_never)
@@ -89,5 +92,5 @@ def build(case: str, cfg: dict[str, Any], *, flavour: str = "starlette") -> ASGI
     if case in ("hot", "anon", "nocache"):
         import ours
 
-        return ours.wrap(make, cfg, cache=(case != "nocache"))
+        return ours.wrap(make, cfg, cache=(case != "nocache"), http=http)
     raise ValueError(f"unknown case {case!r}")

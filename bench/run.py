@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import os
 import shutil
@@ -35,6 +34,7 @@ from typing import Any
 
 import fixture
 import httpx
+import inproc
 import loadgen
 import machine
 import servers
@@ -91,41 +91,6 @@ CASES: dict[str, Case] = {
 }
 
 
-def library_available() -> bool:
-    try:
-        import cognito_gate
-        from cognito_gate.local import LocalCognito  # noqa: F401
-    except ImportError:
-        return False
-    return hasattr(cognito_gate, "CognitoAuth")
-
-
-def ensure_itsdangerous() -> None:
-    """Starlette's SessionMiddleware (case 5) needs `itsdangerous`, which is not a dependency of
-    cognito-gate: re-run this script once under `uv run --with itsdangerous`."""
-    if importlib.util.find_spec("itsdangerous") is None:
-        uv = shutil.which("uv")
-        if uv is None or os.environ.get("BENCH_REEXEC"):
-            print(
-                "bench: case (5) needs itsdangerous: uv run --with itsdangerous python "
-                "bench/run.py",
-                file=sys.stderr,
-            )
-            raise SystemExit(2)
-        env = dict(os.environ, BENCH_REEXEC="1")
-        args = [
-            uv,
-            "run",
-            "--quiet",
-            "--with",
-            "itsdangerous",
-            "python",
-            os.path.abspath(__file__),
-            *sys.argv[1:],
-        ]
-        os.execve(uv, args, env)
-
-
 def pin_self() -> None:
     """The orchestrator (idle during wrk runs) stays off the server's core."""
     with contextlib.suppress(AttributeError, OSError):
@@ -177,17 +142,19 @@ def measure(
     warmup: float,
     connections: int,
     flavour: str,
-    extra_env: dict[str, str] | None = None,
+    env_for: dict[str, dict[str, str]] | None = None,
+    ready_timeout: float = 30.0,
     log: bool = True,
 ) -> dict[str, Row]:
     started: dict[str, servers.Server] = {}
     scripts: dict[str, str] = {}
     try:
         for case in cases:
-            started[case.key] = servers.start(case.key, cfg_path, flavour=flavour, env=extra_env)
+            env = (env_for or {}).get(case.key)
+            started[case.key] = servers.start(case.key, cfg_path, flavour=flavour, env=env)
         for case in cases:
             srv = started[case.key]
-            servers.wait_ready(srv)
+            servers.wait_ready(srv, timeout_s=ready_timeout)
             preflight(srv, case, fx)
             scripts[case.key] = loadgen.write_script(case.path, request_headers(case, fx))
         for case in cases:  # warm-up, not recorded
@@ -316,13 +283,13 @@ def main(argv: list[str] | None = None) -> int:
     loadgen.require_wrk()
     if shutil.which("taskset") is None:
         print("bench: taskset (util-linux) is missing; runs will not be pinned", file=sys.stderr)
-    ensure_itsdangerous()
+    fixture.ensure_itsdangerous(__file__)
     pin_self()
 
     rounds = args.rounds or (2 if args.quick else 3)
     seconds = args.seconds or (2 if args.quick else 5)
     warmup = args.warmup or (1 if args.quick else 2)
-    have_lib = library_available() and not args.stand_in
+    have_lib = inproc.library_available() and not args.stand_in
     wanted = args.cases.split(",") if args.cases else list(CASES)
     unknown = [k for k in wanted if k not in CASES]
     if unknown:
@@ -377,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
                         lcs,
                         fx,
                         cfg_path,
+                        tmp,
                         quick=args.quick,
                         flavour=args.app,
                         connections=args.connections,

@@ -1,5 +1,8 @@
 """Serve one benchmark case with uvicorn: `python bench/serve.py CASE CONFIG.json PORT [FLAVOUR]`.
 
+With BENCH_PREFILL_SESSIONS=N (and BENCH_PREFILL_REPORT=path) the server first pushes N distinct
+sessions through the middleware (prefill.py) and writes what the caches then hold.
+
 uvicorn with uvloop + httptools, one worker, access log off, bound to 127.0.0.1 only. run.py
 starts this under `taskset -c 0`.
 """
@@ -7,6 +10,7 @@ starts this under `taskset -c 0`.
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import apps
@@ -19,6 +23,11 @@ def main(argv: list[str]) -> None:
     with open(cfg_path, encoding="utf-8") as f:
         cfg = json.load(f)
     app = apps.build(case, cfg, flavour=flavour)
+    prefill = int(os.environ.get("BENCH_PREFILL_SESSIONS", "0"))
+    if prefill:
+        import prefill as prefill_mod
+
+        app = prefill_mod.PrefillOnStartup(app, cfg, prefill, os.environ["BENCH_PREFILL_REPORT"])
     uvicorn.run(
         app,
         host="127.0.0.1",

@@ -1,0 +1,48 @@
+"""Our library, as the benchmark plugs it in: settings from the fixture, CognitoAuth, the wrap.
+
+Case (4) switches the verified-claims cache off through the public setting
+``Settings.claims_cache_size = 0`` (every request then verifies both RS256 signatures).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from starlette.types import ASGIApp, Scope
+
+from cognito_gate import CognitoAuth, Settings, get_user
+
+PROTECT = ("/protected",)
+
+
+def settings(cfg: dict[str, Any], *, cache: bool = True, **overrides: Any) -> Settings:
+    kwargs = dict(cfg["settings"])
+    kwargs["session_secret"] = tuple(kwargs["session_secret"])
+    kwargs["scopes"] = tuple(kwargs.get("scopes", ("openid", "email", "phone")))
+    if not cache:
+        kwargs["claims_cache_size"] = 0
+    kwargs.update(overrides)
+    return Settings(**kwargs)
+
+
+def user_probe(scope: Scope) -> bool:
+    return get_user(scope) is not None
+
+
+def make_auth(
+    cfg: dict[str, Any], *, cache: bool = True, http: httpx.AsyncClient | None = None
+) -> CognitoAuth:
+    return CognitoAuth(settings(cfg, cache=cache), protect=PROTECT, http=http)
+
+
+def wrap(
+    make: Callable[[Callable[[Scope], bool]], ASGIApp],
+    cfg: dict[str, Any],
+    *,
+    cache: bool = True,
+    http: httpx.AsyncClient | None = None,
+) -> ASGIApp:
+    auth = make_auth(cfg, cache=cache, http=http)
+    return auth.wrap(make(user_probe))
