@@ -1,0 +1,339 @@
+"""Pool configuration: immutable dataclasses, Cognito's limits, and the TOML file format.
+
+Every check names the key it refused (``clients[0].callback_urls[1]: …``) so a bad file is fixed
+in one look; nothing here raises anything but :class:`ConfigError`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = [
+    "DEFAULT_SCOPES",
+    "ClientConfig",
+    "ConfigError",
+    "GroupConfig",
+    "PoolConfig",
+    "UserConfig",
+    "demo_pool",
+    "load_config",
+    "parse_config",
+]
+
+RESERVED_SCOPES = ("openid", "email", "phone", "profile", "aws.cognito.signin.user.admin")
+DEFAULT_SCOPES = RESERVED_SCOPES
+FLOWS = ("code", "implicit", "client_credentials")
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+_POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
+_CLIENT_ID = re.compile(r"^[\w+-]{1,128}$")
+_SECRET = re.compile(r"^[\w+]{1,64}$")
+_DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
+_UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+DAY = 86400
+
+
+class ConfigError(ValueError):
+    """A configuration value Local Cognito cannot use; the message names the key."""
+
+
+def _check_url(where: str, url: str, *, callback: bool) -> None:
+    parts = urlsplit(url)
+    if not parts.scheme or (parts.scheme in ("http", "https") and not parts.netloc):
+        raise ConfigError(f"{where}: must be an absolute URL (got {url!r})")
+    if "#" in url:
+        raise ConfigError(f"{where}: must not contain a fragment (got {url!r})")
+    if parts.scheme == "http" and (parts.hostname or "") not in LOOPBACK_HOSTS:
+        raise ConfigError(
+            f"{where}: http:// is allowed only for localhost, 127.0.0.1 and [::1]; "
+            f"use https:// (got {url!r})"
+        )
+    if callback and parts.scheme not in ("http", "https") and not parts.scheme.isalnum():
+        raise ConfigError(f"{where}: unusable URL scheme (got {url!r})")
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """One app client, with Cognito's defaults and limits (cognito-behaviour.md §9.5, §10)."""
+
+    client_id: str
+    client_secret: str | None = None
+    callback_urls: tuple[str, ...] = ()
+    logout_urls: tuple[str, ...] = ()
+    allowed_scopes: tuple[str, ...] = DEFAULT_SCOPES
+    allowed_flows: tuple[str, ...] = ("code",)
+    id_token_validity: int = 3600
+    access_token_validity: int = 3600
+    refresh_token_validity: int = 30 * DAY
+    rotation: bool = False
+    rotation_grace_seconds: int = 0
+    generate_secret: bool = False
+
+    def __post_init__(self) -> None:
+        where = f"client {self.client_id!r}"
+        if not _CLIENT_ID.match(self.client_id):
+            raise ConfigError(f"{where}: id must be 1-128 characters of [A-Za-z0-9_+-]")
+        if self.client_secret is not None and not _SECRET.match(self.client_secret):
+            raise ConfigError(f"{where}: secret must be 1-64 characters of [A-Za-z0-9_+]")
+        for i, url in enumerate(self.callback_urls):
+            _check_url(f"{where}: callback_urls[{i}]", url, callback=True)
+        for i, url in enumerate(self.logout_urls):
+            _check_url(f"{where}: logout_urls[{i}]", url, callback=False)
+        for scope in self.allowed_scopes:
+            if scope not in RESERVED_SCOPES and "/" not in scope:
+                raise ConfigError(
+                    f"{where}: scopes: {scope!r} is neither a reserved scope "
+                    f"({', '.join(RESERVED_SCOPES)}) nor a custom 'resource/name' scope"
+                )
+        unknown = [f for f in self.allowed_flows if f not in FLOWS]
+        if unknown or not self.allowed_flows:
+            raise ConfigError(f"{where}: flows must be a non-empty list of {', '.join(FLOWS)}")
+        self._check_client_credentials(where)
+        for name in ("id_token_validity", "access_token_validity"):
+            if not 300 <= getattr(self, name) <= DAY:
+                raise ConfigError(f"{where}: {name} must be between 5 minutes and 1 day")
+        if self.refresh_token_validity == 0:
+            object.__setattr__(self, "refresh_token_validity", 30 * DAY)
+        if not 3600 <= self.refresh_token_validity <= 3650 * DAY:
+            raise ConfigError(f"{where}: refresh_token_validity must be 60 minutes to 10 years")
+        if not 0 <= self.rotation_grace_seconds <= 60:
+            raise ConfigError(f"{where}: rotation_grace_seconds must be between 0 and 60")
+
+    def _check_client_credentials(self, where: str) -> None:
+        if "client_credentials" not in self.allowed_flows:
+            return
+        if self.allowed_flows != ("client_credentials",):
+            raise ConfigError(f"{where}: flows: client_credentials must be the only flow")
+        if not self.confidential:
+            raise ConfigError(f"{where}: client_credentials needs a client secret")
+        if any(scope in RESERVED_SCOPES for scope in self.allowed_scopes):
+            raise ConfigError(f"{where}: scopes: client_credentials allows custom scopes only")
+
+    @property
+    def confidential(self) -> bool:
+        return self.client_secret is not None or self.generate_secret
+
+    @property
+    def custom_scopes(self) -> tuple[str, ...]:
+        return tuple(s for s in self.allowed_scopes if "/" in s)
+
+
+@dataclass(frozen=True)
+class UserConfig:
+    """A user to create at start-up (skipped when the email already exists in the data file)."""
+
+    email: str
+    password: str
+    groups: tuple[str, ...] = ()
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    confirmed: bool = True
+
+
+@dataclass(frozen=True)
+class GroupConfig:
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    """A user pool: its id, app clients, users, groups and the settings for unclear behaviour.
+
+    ``unknown_scopes``: "error" (redirect with an error) or "ignore" (drop them), since Cognito's
+    documentation says both. ``scope_error_shape``: "invalid_scope" (documented) or "cognito"
+    (``error=invalid_request&error_description=invalid_scope``, as seen in the wild).
+    """
+
+    pool_id: str = "us-east-1_LocalDemo"
+    clients: tuple[ClientConfig, ...] = ()
+    users: tuple[UserConfig, ...] = ()
+    groups: tuple[GroupConfig, ...] = ()
+    code_ttl_seconds: int = 300
+    session_ttl_seconds: int = 3600
+    unknown_scopes: str = "error"
+    scope_error_shape: str = "invalid_scope"
+
+    def __post_init__(self) -> None:
+        if not _POOL_ID.match(self.pool_id) or len(self.pool_id) > 55:
+            raise ConfigError(f"pool.id: must look like 'us-east-1_AbC123' (got {self.pool_id!r})")
+        if self.unknown_scopes not in ("error", "ignore"):
+            raise ConfigError("pool.unknown_scopes: must be 'error' or 'ignore'")
+        if self.scope_error_shape not in ("invalid_scope", "cognito"):
+            raise ConfigError("pool.scope_error_shape: must be 'invalid_scope' or 'cognito'")
+        if self.code_ttl_seconds <= 0 or self.session_ttl_seconds <= 0:
+            raise ConfigError("pool: code_ttl_seconds and session_ttl_seconds must be positive")
+        ids = [c.client_id for c in self.clients]
+        if len(ids) != len(set(ids)):
+            raise ConfigError("clients: two clients share one id")
+        known = {g.name for g in self.groups}
+        for i, user in enumerate(self.users):
+            missing = [g for g in user.groups if g not in known]
+            if missing:
+                raise ConfigError(f"users[{i}].groups: undeclared group(s) {missing}")
+
+    @property
+    def region(self) -> str:
+        return self.pool_id.split("_", 1)[0]
+
+
+def demo_pool() -> PoolConfig:
+    """The built-in pool of ARCHITECTURE.md: one confidential client, one demo user."""
+    client = ClientConfig(
+        client_id="cognito-gate-demo",
+        generate_secret=True,
+        callback_urls=("http://localhost:8000/callback/",),
+        logout_urls=("http://localhost:8000/",),
+    )
+    user = UserConfig(email="demo@example.com", password="Demo-password-1", groups=("readers",))
+    return PoolConfig(
+        clients=(client,), users=(user,), groups=(GroupConfig("readers", "Can read"),)
+    )
+
+
+def load_config(path: str | Path) -> PoolConfig:
+    """Read a TOML pool file (format: docs/local-cognito.md)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        return parse_config(data)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+class _Table:
+    """Typed, path-aware reads from one TOML table; unknown keys are reported, not ignored."""
+
+    def __init__(self, where: str, data: object, keys: tuple[str, ...]) -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(f"{where}: must be a table")
+        unknown = sorted(set(data) - set(keys))
+        if unknown:
+            raise ConfigError(f"{where}: unknown key(s) {unknown}; expected some of {list(keys)}")
+        self.where, self.data = where, data
+
+    def get(self, key: str, kind: type, default: Any) -> Any:
+        value = self.data.get(key, default)
+        if value is default:
+            return value
+        if (kind is int and isinstance(value, bool)) or not isinstance(value, kind):
+            raise ConfigError(f"{self.where}.{key}: must be {kind.__name__}")
+        return value
+
+    def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        value = self.data.get(key, default)
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{self.where}.{key}: must be a list of strings")
+        return tuple(value)
+
+    def duration(self, key: str, default: int) -> int:
+        """Seconds as an integer, or a string with a unit: "300s", "60m", "1h", "30d"."""
+        value = self.data.get(key, default)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        match = _DURATION.match(value) if isinstance(value, str) else None
+        if not match:
+            raise ConfigError(f"{self.where}.{key}: must be seconds or e.g. '60m', '1h', '30d'")
+        return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+    def tables(self, key: str) -> list[object]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list):
+            raise ConfigError(f"{key}: must be an array of tables ([[{key}]])")
+        return value
+
+
+def _client(where: str, data: object) -> ClientConfig:
+    t = _Table(where, data, _CLIENT_KEYS)
+    try:
+        return ClientConfig(
+            client_id=t.get("id", str, None) or "",
+            client_secret=t.get("secret", str, None),
+            generate_secret=t.get("generate_secret", bool, False),
+            callback_urls=t.strings("callback_urls"),
+            logout_urls=t.strings("logout_urls"),
+            allowed_scopes=t.strings("scopes", DEFAULT_SCOPES),
+            allowed_flows=t.strings("flows", ("code",)),
+            id_token_validity=t.duration("id_token_validity", 3600),
+            access_token_validity=t.duration("access_token_validity", 3600),
+            refresh_token_validity=t.duration("refresh_token_validity", 30 * DAY),
+            rotation=t.get("rotation", bool, False),
+            rotation_grace_seconds=t.get("rotation_grace_seconds", int, 0),
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+_CLIENT_KEYS = (
+    "id",
+    "secret",
+    "generate_secret",
+    "callback_urls",
+    "logout_urls",
+    "scopes",
+    "flows",
+    "id_token_validity",
+    "access_token_validity",
+    "refresh_token_validity",
+    "rotation",
+    "rotation_grace_seconds",
+)
+
+
+def _user(where: str, data: object) -> UserConfig:
+    t = _Table(where, data, ("email", "password", "groups", "attributes", "confirmed"))
+    email, password = t.get("email", str, None), t.get("password", str, None)
+    if not email or not password:
+        raise ConfigError(f"{where}: needs both email and password")
+    attributes = t.get("attributes", dict, {})
+    for name, value in attributes.items():
+        if not isinstance(value, str | int | float | bool):
+            raise ConfigError(f"{where}.attributes.{name}: must be a string, number or boolean")
+    return UserConfig(
+        email=email,
+        password=password,
+        groups=t.strings("groups"),
+        attributes={k: _attribute_text(v) for k, v in attributes.items()},
+        confirmed=t.get("confirmed", bool, True),
+    )
+
+
+def _attribute_text(value: object) -> str:
+    """Cognito keeps every attribute as a string (custom:* claims are always strings)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def parse_config(data: Mapping[str, Any]) -> PoolConfig:
+    """Build a :class:`PoolConfig` from already-parsed TOML (a dict)."""
+    top = _Table("config", dict(data), ("pool", "clients", "users", "groups"))
+    pool = _Table("pool", data.get("pool", {}), _POOL_KEYS)
+    groups = []
+    for i, g in enumerate(top.tables("groups")):
+        gt = _Table(f"groups[{i}]", g, ("name", "description"))
+        name = gt.get("name", str, None)
+        if not name:
+            raise ConfigError(f"groups[{i}].name: required")
+        groups.append(GroupConfig(name, gt.get("description", str, "")))
+    return PoolConfig(
+        pool_id=pool.get("id", str, "us-east-1_LocalDemo"),
+        clients=tuple(_client(f"clients[{i}]", c) for i, c in enumerate(top.tables("clients"))),
+        users=tuple(_user(f"users[{i}]", u) for i, u in enumerate(top.tables("users"))),
+        groups=tuple(groups),
+        code_ttl_seconds=pool.duration("code_ttl", 300),
+        session_ttl_seconds=pool.duration("session_ttl", 3600),
+        unknown_scopes=pool.get("unknown_scopes", str, "error"),
+        scope_error_shape=pool.get("scope_error_shape", str, "invalid_scope"),
+    )
+
+
+_POOL_KEYS = ("id", "code_ttl", "session_ttl", "unknown_scopes", "scope_error_shape")

@@ -1,0 +1,1 @@
+"""One module per endpoint (or per group of pages), each a set of Starlette handlers."""

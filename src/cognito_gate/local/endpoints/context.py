@@ -1,0 +1,52 @@
+"""What every handler needs first: the pool it serves, and (for the sign-in pages) the
+authorization request carried in the query string, validated."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..delivery import deliver_error
+from ..forms import BadRequest, parse_params, raw_query
+from ..oauth_request import AppError, AuthorizeRequest, Untrusted, parse_authorize
+from ..responses import redirect
+
+if TYPE_CHECKING:
+    from ..local_cognito import LocalCognito
+
+__all__ = ["authorize_request", "pool", "with_param"]
+
+
+def pool(request: Request) -> LocalCognito:
+    lc: LocalCognito = request.app.state.lc
+    return lc
+
+
+def authorize_request(request: Request) -> AuthorizeRequest | Response:
+    """The validated request, or the response that refuses it (error page or app redirect)."""
+    lc = pool(request)
+    parsed = parse_authorize(raw_query(request), lc.clients, lc.config)
+    if isinstance(parsed, Untrusted):
+        return redirect(parsed.location)
+    if isinstance(parsed, AppError):
+        return deliver_error(lc, request, parsed)
+    return parsed
+
+
+def with_param(query: str, name: str, value: str) -> str:
+    """``query`` with ``name`` set to ``value`` (replacing any earlier value)."""
+    try:
+        params = [(k, v) for k, v in parse_params(query, exact=True).items() if k != name]
+    except BadRequest:
+        params = []
+    return urlencode([*params, (name, value)], errors="surrogateescape")
+
+
+def query_value(request: Request, name: str) -> str | None:
+    try:
+        return parse_params(raw_query(request)).get(name)
+    except BadRequest:
+        return None

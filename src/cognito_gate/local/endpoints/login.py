@@ -1,0 +1,80 @@
+"""``GET/POST /login``: the sign-in page and its form (cognito-behaviour.md §2).
+
+The form posts ``username``, ``password`` and ``_csrf`` back to the same URL (the authorization
+request stays in the query string). A live session adds a "Sign in as …" button that reuses it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..delivery import deliver
+from ..forms import BadRequest, read_form
+from ..hosted_ui import csrf_ok
+from ..oauth_request import AuthorizeRequest
+from ..passwords import verify_password
+from ..responses import redirect
+from .context import authorize_request, pool, with_param
+
+INCORRECT = "Incorrect username or password."
+EXPIRED_FORM = "This page has expired. Please try again."
+
+
+def _page(
+    request: Request, req: AuthorizeRequest, *, status: int = 200, **context: Any
+) -> Response:
+    lc = pool(request)
+    session = lc.sessions.current(request) if req.prompt != "login" else None
+    context.setdefault("username", req.login_hint or "")
+    return lc.ui.page(
+        request,
+        "login.html",
+        status=status,
+        query=req.query,
+        session_email=session.user.email if session else None,
+        **context,
+    )
+
+
+async def login_page(request: Request) -> Response:
+    req = authorize_request(request)
+    if isinstance(req, Response):
+        return req
+    return _page(request, req)
+
+
+async def login_submit(request: Request) -> Response:
+    lc = pool(request)
+    req = authorize_request(request)
+    if isinstance(req, Response):
+        return req
+    try:
+        form = await read_form(request)
+    except BadRequest:
+        return _page(request, req, status=400, errors=[EXPIRED_FORM])
+    if not csrf_ok(request, form):
+        return _page(request, req, status=400, errors=[EXPIRED_FORM])
+    if form.get("reuse_session") == "true":
+        session = lc.sessions.current(request)
+        if session is None:
+            return _page(
+                request, req, status=400, errors=["Your session has expired. Please sign in again."]
+            )
+        response = deliver(lc, request, req, session.user, session.auth_time)
+        lc.sessions.renew(response, session)
+        return response
+    username, password = form.get("username", "").strip(), form.get("password", "")
+    user = lc.user(username) if username else None
+    if not verify_password(password, user.password_hash if user else None) or user is None:
+        return _page(request, req, status=400, errors=[INCORRECT], username=username)
+    if not user.confirmed:
+        lc.new_confirmation_code(user.email)
+        response = redirect(f"/confirm?{with_param(req.query, 'username', user.email)}")
+        lc.sessions.start_pending(response, user)
+        return response
+    response = deliver(lc, request, req, user, int(lc.clock.now()))
+    lc.sessions.start(response, user, int(lc.clock.now()))
+    return response

@@ -1,0 +1,134 @@
+"""``GET/POST /signup`` and ``GET/POST /confirm``: self-service sign-up by e-mail code.
+
+After sign-up the browser goes to /confirm; the right code confirms the account and, when this
+browser is the one that gave the password, finishes the same authorization request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..delivery import deliver
+from ..forms import BadRequest, read_form
+from ..hosted_ui import csrf_ok
+from ..local_cognito import normalize_email, valid_email
+from ..oauth_request import AuthorizeRequest
+from ..passwords import policy_problems
+from ..responses import redirect
+from .context import authorize_request, pool, query_value, with_param
+from .login import EXPIRED_FORM
+
+INVALID_CODE = "Invalid verification code provided, please try again."
+MAX_CODE_ATTEMPTS = 5
+
+
+async def signup_page(request: Request) -> Response:
+    req = authorize_request(request)
+    if isinstance(req, Response):
+        return req
+    return pool(request).ui.page(request, "signup.html", query=req.query, email="")
+
+
+async def signup_submit(request: Request) -> Response:
+    lc = pool(request)
+    req = authorize_request(request)
+    if isinstance(req, Response):
+        return req
+    try:
+        form = await read_form(request)
+    except BadRequest:
+        form = {}
+    email, password = normalize_email(form.get("email", "")), form.get("password", "")
+    errors = [] if csrf_ok(request, form) else [EXPIRED_FORM]
+    if not valid_email(email):
+        errors.append("Enter a valid email address, like name@example.com.")
+    errors += policy_problems(password)
+    if not errors and lc.user(email) is not None:
+        errors.append("An account with the given email already exists.")
+    if errors:
+        return lc.ui.page(
+            request, "signup.html", status=400, query=req.query, email=email, errors=errors
+        )
+    lc.add_user(email, password, confirmed=False)
+    user = lc.user(email)
+    assert user is not None
+    lc.new_confirmation_code(email)
+    response = redirect(f"/confirm?{with_param(req.query, 'username', email)}")
+    lc.sessions.start_pending(response, user)
+    return response
+
+
+def _confirm_page(
+    request: Request, req: AuthorizeRequest, email: str, *, status: int = 200, **context: Any
+) -> Response:
+    return pool(request).ui.page(
+        request, "confirm.html", status=status, query=req.query, email=email, **context
+    )
+
+
+async def confirm_page(request: Request) -> Response:
+    req = authorize_request(request)
+    if isinstance(req, Response):
+        return req
+    email = normalize_email(query_value(request, "username") or "")
+    if not email:
+        return redirect(f"/signup?{req.query}")
+    return _confirm_page(request, req, email)
+
+
+async def confirm_submit(request: Request) -> Response:
+    lc = pool(request)
+    req = authorize_request(request)
+    if isinstance(req, Response):
+        return req
+    try:
+        form = await read_form(request)
+    except BadRequest:
+        form = {}
+    email = normalize_email(form.get("username", ""))
+    if not csrf_ok(request, form):
+        return _confirm_page(request, req, email, status=400, errors=[EXPIRED_FORM])
+    user = lc.user(email) if email else None
+    if form.get("resend") == "true":
+        if user is not None and not user.confirmed:
+            lc.new_confirmation_code(user.email)
+        return _confirm_page(request, req, email, notice=f"We sent a new code to {email}.")
+    if user is not None and user.confirmed:
+        return _confirm_page(
+            request,
+            req,
+            email,
+            status=400,
+            errors=["This account is already confirmed. Sign in instead."],
+        )
+    stored = lc.store.confirmation_code(email) if user else None
+    if user is None or stored is None or stored[1] <= lc.clock.now():
+        return _confirm_page(request, req, email, status=400, errors=[INVALID_CODE])
+    if stored[2] >= MAX_CODE_ATTEMPTS:
+        return _confirm_page(
+            request,
+            req,
+            email,
+            status=400,
+            errors=["Attempt limit exceeded. Send a new code and try again."],
+        )
+    if form.get("code", "").strip() != stored[0]:
+        lc.store.count_confirmation_failure(email)
+        return _confirm_page(request, req, email, status=400, errors=[INVALID_CODE])
+    lc.store.confirm_user(user.sub)
+    lc.store.delete_confirmation_code(email)
+    if not lc.sessions.take_pending(request, user):
+        return lc.ui.page(
+            request,
+            "login.html",
+            query=req.query,
+            username=email,
+            notice="Your account is confirmed. Sign in to continue.",
+        )
+    response = deliver(lc, request, req, user, int(lc.clock.now()))
+    lc.sessions.clear_pending(response)
+    lc.sessions.start(response, user, int(lc.clock.now()))
+    return response

@@ -1,0 +1,152 @@
+"""``POST /oauth2/token``: authorization_code, refresh_token and client_credentials grants
+(cognito-behaviour.md §4). Every answer is JSON, never cached, readable cross-origin."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..client_auth import ClientAuthError, authenticate_client
+from ..config import ClientConfig
+from ..forms import BadRequest, read_form
+from ..responses import oauth_error, token_json
+from ..signing import b64url
+from ..tokens import Issued, new_refresh_token
+from .context import pool
+
+if TYPE_CHECKING:
+    from ..local_cognito import LocalCognito
+
+log = logging.getLogger("cognito_gate.local")
+
+_VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
+Form = dict[str, str]
+
+
+def _with_allow(response: Response) -> Response:
+    response.headers["Allow"] = "POST"
+    return response
+
+
+async def token(request: Request) -> Response:
+    if request.method != "POST":
+        return _with_allow(oauth_error("invalid_request", 405))
+    lc = pool(request)
+    try:
+        form = await read_form(request)
+    except BadRequest:
+        return oauth_error("invalid_request")
+    try:
+        client = authenticate_client(request.headers.get("authorization", ""), form, lc.clients)
+    except ClientAuthError:
+        return oauth_error("invalid_client")
+    grant_type = form.get("grant_type")
+    if not grant_type:
+        return oauth_error("invalid_request")
+    grant = _GRANTS.get(grant_type)
+    if grant is None:
+        return oauth_error("unsupported_grant_type")
+    return grant(lc, client, form)
+
+
+def _answer(lc: LocalCognito, issued: Issued, refresh_token: str | None) -> Response:
+    body: dict[str, Any] = {}
+    if issued.id_token is not None:
+        body["id_token"] = issued.id_token
+    body["access_token"] = issued.access_token
+    if refresh_token is not None:
+        body["refresh_token"] = refresh_token
+    body |= {"expires_in": issued.expires_in, "token_type": "Bearer"}
+    fault = lc.faults.take("token_response")
+    return token_json(fault.apply(body) if fault is not None else body)
+
+
+def _pkce_ok(challenge: str | None, verifier: str | None) -> bool:
+    if challenge is None:
+        return verifier is None  # RFC 9700 §4.8.2: no verifier without a challenge
+    if verifier is None or not _VERIFIER.match(verifier):
+        return False
+    computed = b64url(hashlib.sha256(verifier.encode()).digest())
+    return hmac.compare_digest(computed, challenge)
+
+
+def _authorization_code(lc: LocalCognito, client: ClientConfig, form: Form) -> Response:
+    if "code" not in client.allowed_flows:
+        return oauth_error("unauthorized_client")
+    code, redirect_uri = form.get("code"), form.get("redirect_uri")
+    if not code or not redirect_uri:
+        return oauth_error("invalid_request")
+    outcome, grant, expires_at, origin_jti = lc.store.consume_code(code, client.client_id)
+    if outcome == "reused" and origin_jti:
+        # RFC 6749 §4.1.2: a replayed code revokes what it already produced.
+        lc.store.revoke_lineage(origin_jti)
+        log.warning("authorization code replayed; its tokens are revoked")
+    if outcome != "ok" or grant is None:
+        return oauth_error("invalid_grant")
+    user = lc.store.user(sub=grant.sub)
+    if (
+        expires_at <= lc.clock.now()
+        or grant.redirect_uri != redirect_uri
+        or not _pkce_ok(grant.code_challenge, form.get("code_verifier"))
+        or user is None
+        or not user.confirmed
+    ):
+        return oauth_error("invalid_grant")
+    lineage = lc.tokens.start_lineage(client, user.sub, grant.scopes, grant.auth_time)
+    lc.store.link_code(code, lineage.origin_jti)
+    issued = lc.tokens.for_user(lineage, user, client, nonce=grant.nonce)
+    refresh_token = new_refresh_token()
+    lc.store.add_refresh_token(refresh_token, lineage.origin_jti, lineage.expires_at)
+    return _answer(lc, issued, refresh_token)
+
+
+def _refresh_token(lc: LocalCognito, client: ClientConfig, form: Form) -> Response:
+    if "code" not in client.allowed_flows:
+        return oauth_error("unauthorized_client")
+    presented = form.get("refresh_token")
+    if not presented:
+        return oauth_error("invalid_request")
+    row = lc.store.refresh_token(presented)
+    lineage = lc.store.lineage(row[0]) if row else None
+    if row is None or lineage is None or lineage.revoked or lineage.client_id != client.client_id:
+        return oauth_error("invalid_grant")
+    now = lc.clock.now()
+    _origin, expires_at, superseded_at = row
+    if superseded_at is not None and now >= superseded_at + client.rotation_grace_seconds:
+        if lc.faults.replay_detection:
+            lc.store.revoke_lineage(lineage.origin_jti)
+            log.warning("rotated refresh token replayed; its lineage is revoked")
+        return oauth_error("invalid_grant")
+    user = lc.store.user(sub=lineage.sub)
+    if expires_at <= now or user is None or not user.confirmed:
+        return oauth_error("invalid_grant")
+    issued = lc.tokens.for_user(lineage, user, client, refreshed=True)
+    if not client.rotation:
+        return _answer(lc, issued, None)
+    rotated = new_refresh_token()
+    lc.store.add_refresh_token(rotated, lineage.origin_jti, now + client.refresh_token_validity)
+    lc.store.supersede_refresh_token(presented, now)
+    return _answer(lc, issued, rotated)
+
+
+def _client_credentials(lc: LocalCognito, client: ClientConfig, form: Form) -> Response:
+    if "client_credentials" not in client.allowed_flows:
+        return oauth_error("unauthorized_client")
+    requested = tuple(dict.fromkeys(form.get("scope", "").split()))
+    if any(scope not in client.custom_scopes for scope in requested):
+        return oauth_error("invalid_scope")
+    return _answer(lc, lc.tokens.for_client(client, requested or client.custom_scopes), None)
+
+
+_GRANTS: dict[str, Callable[[LocalCognito, ClientConfig, Form], Response]] = {
+    "authorization_code": _authorization_code,
+    "refresh_token": _refresh_token,
+    "client_credentials": _client_credentials,
+}

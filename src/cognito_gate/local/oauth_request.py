@@ -1,0 +1,134 @@
+"""Validation of an authorization request (cognito-behaviour.md §1.2, §1.4, §13.2).
+
+The same parameters travel from /oauth2/authorize to /login, /signup, /confirm and back, so
+every page re-validates them with :func:`parse_authorize`. The client and ``redirect_uri`` are
+checked first: until both are trusted, errors go to Local Cognito's own /error page and never
+to the supplied URI.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from .config import ClientConfig, PoolConfig
+from .forms import BadRequest, parse_params
+
+__all__ = ["AppError", "AuthorizeRequest", "Untrusted", "parse_authorize"]
+
+_CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
+PROMPTS = ("login", "none", "select_account", "consent")
+
+
+@dataclass(frozen=True)
+class AuthorizeRequest:
+    client: ClientConfig
+    redirect_uri: str
+    response_type: str
+    state: str | None
+    scopes: tuple[str, ...]
+    nonce: str | None
+    code_challenge: str | None
+    prompt: str | None
+    login_hint: str | None
+    query: str  # the original query string, carried from page to page
+
+
+@dataclass(frozen=True)
+class Untrusted:
+    """Client or redirect_uri not trusted: show /error?error=…, never redirect to the app."""
+
+    error: str
+    client_id: str | None
+
+    @property
+    def location(self) -> str:
+        params = [("error", self.error)]
+        if self.client_id:
+            params.append(("client_id", self.client_id))
+        return "/error?" + urlencode(params, errors="surrogateescape")
+
+
+@dataclass(frozen=True)
+class AppError:
+    """Trusted redirect_uri, bad request: tell the app in the query string, with its state."""
+
+    redirect_uri: str
+    error: str
+    state: str | None
+    description: str | None = None
+
+
+def _trusted(params: dict[str, str], clients: dict[str, ClientConfig]) -> ClientConfig | Untrusted:
+    client_id, redirect_uri = params.get("client_id"), params.get("redirect_uri")
+    if not client_id or not redirect_uri:
+        return Untrusted("invalid_request", client_id)
+    client = clients.get(client_id)
+    if client is None:
+        return Untrusted("invalid_client", client_id)
+    if redirect_uri not in client.callback_urls:
+        return Untrusted("redirect_mismatch", client_id)
+    return client
+
+
+def parse_authorize(
+    query: str, clients: dict[str, ClientConfig], pool: PoolConfig
+) -> AuthorizeRequest | Untrusted | AppError:
+    try:
+        params = parse_params(query, exact=True)
+    except BadRequest:
+        # Duplicates make even client_id/redirect_uri ambiguous: trust nothing.
+        return Untrusted("invalid_request", None)
+    client = _trusted(params, clients)
+    if isinstance(client, Untrusted):
+        return client
+    redirect_uri, state = params["redirect_uri"], params.get("state")
+
+    def fail(error: str, description: str | None = None) -> AppError:
+        return AppError(redirect_uri, error, state, description)
+
+    if any(_has_raw_bytes(v) for k, v in params.items() if k != "state"):
+        return fail("invalid_request")
+    response_type = params.get("response_type")
+    if response_type not in ("code", "token"):
+        return fail("invalid_request")
+    flow = "code" if response_type == "code" else "implicit"
+    if flow not in client.allowed_flows:
+        return fail("unauthorized_client")
+    method, challenge = params.get("code_challenge_method"), params.get("code_challenge")
+    pkce = method is not None or challenge is not None
+    if pkce and (method != "S256" or challenge is None or not _CHALLENGE.match(challenge)):
+        return fail("invalid_request")
+    scopes = _scopes(params.get("scope", ""), client, pool)
+    if scopes is None:
+        if pool.scope_error_shape == "cognito":
+            return fail("invalid_request", "invalid_scope")
+        return fail("invalid_scope")
+    return AuthorizeRequest(
+        client=client,
+        redirect_uri=redirect_uri,
+        response_type=response_type,
+        state=state,
+        scopes=scopes,
+        nonce=params.get("nonce"),
+        code_challenge=challenge,
+        prompt=params.get("prompt") if params.get("prompt") in PROMPTS else None,
+        login_hint=params.get("login_hint"),
+        query=query,
+    )
+
+
+def _scopes(raw: str, client: ClientConfig, pool: PoolConfig) -> tuple[str, ...] | None:
+    """Requested scopes (all allowed ones when none are asked for), or None when refused."""
+    requested = list(dict.fromkeys(raw.split()))
+    if not requested:
+        return client.allowed_scopes
+    allowed = [s for s in requested if s in client.allowed_scopes]
+    if len(allowed) != len(requested) and pool.unknown_scopes == "error":
+        return None
+    return tuple(allowed) or None
+
+
+def _has_raw_bytes(value: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in value)

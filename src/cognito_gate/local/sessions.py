@@ -1,0 +1,108 @@
+"""The hosted UI's own sessions, kept server-side and named by random cookie values.
+
+``cognito``: the sign-in session (1 hour, renewed on reuse), which lets /oauth2/authorize issue
+codes without asking again until /logout. ``cognito-pending``: short-lived proof that this
+browser just gave the password (sign-up, or sign-in of an unconfirmed user), so that entering
+the confirmation code can finish the sign-in without asking for it again.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from .store import User
+
+if TYPE_CHECKING:
+    from .local_cognito import LocalCognito
+
+__all__ = ["SESSION_COOKIE", "Session", "SessionManager"]
+
+SESSION_COOKIE = "cognito"
+PENDING_COOKIE = "cognito-pending"
+PENDING_TTL = 900
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str
+    user: User
+    auth_time: int
+
+
+class SessionManager:
+    def __init__(self, lc: LocalCognito) -> None:
+        self._lc = lc
+
+    def _set(self, response: Response, name: str, value: str, max_age: int) -> None:
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=self._lc.base_url.startswith("https://"),
+        )
+
+    def _clear(self, response: Response, name: str) -> None:
+        response.delete_cookie(
+            name,
+            path="/",
+            httponly=True,
+            samesite="lax",
+            secure=self._lc.base_url.startswith("https://"),
+        )
+
+    def current(self, request: Request) -> Session | None:
+        """The browser's live session for a user who still exists and is confirmed."""
+        session_id = request.cookies.get(SESSION_COOKIE, "")
+        row = self._lc.store.session(session_id, "session") if session_id else None
+        if row is None or row[2] <= self._lc.clock.now():
+            return None
+        user = self._lc.store.user(sub=row[0])
+        if user is None or not user.confirmed:
+            return None
+        return Session(session_id, user, row[1])
+
+    def start(self, response: Response, user: User, auth_time: int) -> None:
+        session_id = secrets.token_urlsafe(32)
+        self._save(response, session_id, user, auth_time)
+
+    def renew(self, response: Response, session: Session) -> None:
+        """Reusing a session restarts its hour (cognito-behaviour.md §7)."""
+        self._save(response, session.session_id, session.user, session.auth_time)
+
+    def _save(self, response: Response, session_id: str, user: User, auth_time: int) -> None:
+        ttl = self._lc.config.session_ttl_seconds
+        expires = self._lc.clock.now() + ttl
+        self._lc.store.save_session(session_id, "session", user.sub, auth_time, expires)
+        self._set(response, SESSION_COOKIE, session_id, ttl)
+
+    def end(self, request: Request, response: Response) -> None:
+        session_id = request.cookies.get(SESSION_COOKIE)
+        if session_id:
+            self._lc.store.delete_session(session_id)
+        self._clear(response, SESSION_COOKIE)
+
+    def start_pending(self, response: Response, user: User) -> None:
+        pending_id = secrets.token_urlsafe(32)
+        expires = self._lc.clock.now() + PENDING_TTL
+        self._lc.store.save_session(pending_id, "pending", user.sub, 0, expires)
+        self._set(response, PENDING_COOKIE, pending_id, PENDING_TTL)
+
+    def take_pending(self, request: Request, user: User) -> bool:
+        """True (once) when this browser proved the password of ``user`` a moment ago."""
+        pending_id = request.cookies.get(PENDING_COOKIE, "")
+        row = self._lc.store.session(pending_id, "pending") if pending_id else None
+        if row is None:
+            return False
+        self._lc.store.delete_session(pending_id)
+        return row[0] == user.sub and row[2] > self._lc.clock.now()
+
+    def clear_pending(self, response: Response) -> None:
+        self._clear(response, PENDING_COOKIE)

@@ -1,0 +1,352 @@
+"""SQLite persistence for one pool: users, groups, codes, refresh lineages, sessions, keys.
+
+One connection guarded by a lock: Local Cognito is a development server, and a single writer
+makes every read-check-write (consuming a code, rotating a refresh token) atomic for free.
+Secrets that grant access (refresh tokens, session ids) are stored only as SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+__all__ = ["Grant", "Lineage", "Store", "StoredKey", "User", "digest"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, config TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS users (
+    sub TEXT PRIMARY KEY, username TEXT UNIQUE NOT NULL, email TEXT UNIQUE NOT NULL,
+    password_hash TEXT NOT NULL, confirmed INTEGER NOT NULL, attributes TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY, description TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS memberships (
+    sub TEXT NOT NULL, group_name TEXT NOT NULL, PRIMARY KEY (sub, group_name));
+CREATE TABLE IF NOT EXISTS codes (
+    code TEXT PRIMARY KEY, grant_json TEXT NOT NULL, expires_at REAL NOT NULL,
+    used INTEGER NOT NULL DEFAULT 0, origin_jti TEXT);
+CREATE TABLE IF NOT EXISTS lineages (
+    origin_jti TEXT PRIMARY KEY, client_id TEXT NOT NULL, sub TEXT NOT NULL,
+    scopes TEXT NOT NULL, auth_time INTEGER NOT NULL, event_id TEXT NOT NULL,
+    expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS refresh_tokens (
+    token_hash TEXT PRIMARY KEY, origin_jti TEXT NOT NULL, expires_at REAL NOT NULL,
+    superseded_at REAL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, sub TEXT NOT NULL,
+    auth_time INTEGER NOT NULL, expires_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS confirmation_codes (
+    email TEXT PRIMARY KEY, code TEXT NOT NULL, expires_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS keys (
+    kid TEXT PRIMARY KEY, purpose TEXT NOT NULL, pem TEXT NOT NULL, created REAL NOT NULL,
+    state TEXT NOT NULL);
+"""
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class User:
+    sub: str
+    username: str
+    email: str
+    password_hash: str
+    confirmed: bool
+    attributes: dict[str, str]
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What an authorization code stands for; bound at /oauth2/authorize, checked at /token."""
+
+    client_id: str
+    redirect_uri: str
+    scopes: tuple[str, ...]
+    sub: str
+    auth_time: int
+    nonce: str | None = None
+    code_challenge: str | None = None
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """One sign-in's chain of refresh tokens; revoking it kills every token it produced."""
+
+    origin_jti: str
+    client_id: str
+    sub: str
+    scopes: tuple[str, ...]
+    auth_time: int
+    event_id: str
+    expires_at: float
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    kid: str
+    purpose: str
+    pem: str
+    created: float
+    state: str
+
+
+class Store:
+    def __init__(self, path: str = ":memory:") -> None:
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.executescript(_SCHEMA)
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # meta and clients
+    def meta(self, key: str) -> str | None:
+        with self._tx() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def save_client(self, client_id: str, config: dict[str, object]) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO clients VALUES (?, ?)", (client_id, json.dumps(config))
+            )
+
+    def clients(self) -> list[dict[str, object]]:
+        with self._tx() as db:
+            return [json.loads(r[0]) for r in db.execute("SELECT config FROM clients")]
+
+    # users and groups
+    def add_group(self, name: str, description: str) -> None:
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO groups VALUES (?, ?)", (name, description))
+
+    def add_user(self, user: User) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    user.sub,
+                    user.username,
+                    user.email,
+                    user.password_hash,
+                    int(user.confirmed),
+                    json.dumps(user.attributes),
+                ),
+            )
+            for group in user.groups:
+                db.execute("INSERT OR IGNORE INTO groups VALUES (?, '')", (group,))
+                db.execute("INSERT OR IGNORE INTO memberships VALUES (?, ?)", (user.sub, group))
+
+    def user(self, *, email: str | None = None, sub: str | None = None) -> User | None:
+        column, value = ("email", email) if email is not None else ("sub", sub)
+        with self._tx() as db:
+            row = db.execute(f"SELECT * FROM users WHERE {column} = ?", (value,)).fetchone()  # noqa: S608
+            if row is None:
+                return None
+            groups = db.execute(
+                "SELECT group_name FROM memberships WHERE sub = ? ORDER BY group_name", (row[0],)
+            ).fetchall()
+        return User(
+            row[0],
+            row[1],
+            row[2],
+            row[3],
+            bool(row[4]),
+            json.loads(row[5]),
+            tuple(g[0] for g in groups),
+        )
+
+    def confirm_user(self, sub: str) -> None:
+        with self._tx() as db:
+            row = db.execute("SELECT attributes FROM users WHERE sub = ?", (sub,)).fetchone()
+            attributes = {**json.loads(row[0]), "email_verified": "true"}
+            db.execute(
+                "UPDATE users SET confirmed = 1, attributes = ? WHERE sub = ?",
+                (json.dumps(attributes), sub),
+            )
+
+    # authorization codes
+    def save_code(self, code: str, grant: Grant, expires_at: float) -> None:
+        payload = json.dumps(grant.__dict__)
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO codes (code, grant_json, expires_at) VALUES (?, ?, ?)",
+                (code, payload, expires_at),
+            )
+
+    def consume_code(
+        self, code: str, client_id: str
+    ) -> tuple[str, Grant | None, float, str | None]:
+        """Atomically use up a code issued to ``client_id``.
+
+        Returns (outcome, grant, expires_at, origin_jti) where outcome is "ok", "unknown"
+        (never issued, or issued to another client — left untouched) or "reused".
+        """
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT grant_json, expires_at, used, origin_jti FROM codes WHERE code = ?", (code,)
+            ).fetchone()
+            if row is None:
+                return "unknown", None, 0.0, None
+            data = json.loads(row[0])
+            grant = Grant(**{**data, "scopes": tuple(data["scopes"])})
+            if grant.client_id != client_id:
+                return "unknown", None, 0.0, None
+            if row[2]:
+                return "reused", grant, row[1], row[3]
+            db.execute("UPDATE codes SET used = 1 WHERE code = ?", (code,))
+        return "ok", grant, row[1], None
+
+    def link_code(self, code: str, origin_jti: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE codes SET origin_jti = ? WHERE code = ?", (origin_jti, code))
+
+    # refresh-token lineages
+    def add_lineage(self, lineage: Lineage) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO lineages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    lineage.origin_jti,
+                    lineage.client_id,
+                    lineage.sub,
+                    " ".join(lineage.scopes),
+                    lineage.auth_time,
+                    lineage.event_id,
+                    lineage.expires_at,
+                    int(lineage.revoked),
+                ),
+            )
+
+    def lineage(self, origin_jti: str) -> Lineage | None:
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT * FROM lineages WHERE origin_jti = ?", (origin_jti,)
+            ).fetchone()
+        if row is None:
+            return None
+        return Lineage(
+            row[0], row[1], row[2], tuple(row[3].split()), row[4], row[5], row[6], bool(row[7])
+        )
+
+    def revoke_lineage(self, origin_jti: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE lineages SET revoked = 1 WHERE origin_jti = ?", (origin_jti,))
+
+    def add_refresh_token(self, token: str, origin_jti: str, expires_at: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO refresh_tokens VALUES (?, ?, ?, NULL)",
+                (digest(token), origin_jti, expires_at),
+            )
+
+    def refresh_token(self, token: str) -> tuple[str, float, float | None] | None:
+        """(origin_jti, expires_at, superseded_at) of a refresh token, or None."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT origin_jti, expires_at, superseded_at FROM refresh_tokens "
+                "WHERE token_hash = ?",
+                (digest(token),),
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def supersede_refresh_token(self, token: str, at: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE refresh_tokens SET superseded_at = ? "
+                "WHERE token_hash = ? AND superseded_at IS NULL",
+                (at, digest(token)),
+            )
+
+    # hosted-UI sessions ("session": the `cognito` cookie; "pending": sign-up awaiting a code)
+    def save_session(
+        self, session_id: str, kind: str, sub: str, auth_time: int, expires_at: float
+    ) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?)",
+                (digest(session_id), kind, sub, auth_time, expires_at),
+            )
+
+    def session(self, session_id: str, kind: str) -> tuple[str, int, float] | None:
+        """(sub, auth_time, expires_at) of a session, or None."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT sub, auth_time, expires_at FROM sessions WHERE id_hash = ? AND kind = ?",
+                (digest(session_id), kind),
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def delete_session(self, session_id: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM sessions WHERE id_hash = ?", (digest(session_id),))
+
+    # e-mail confirmation codes
+    def set_confirmation_code(self, email: str, code: str, expires_at: float) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO confirmation_codes VALUES (?, ?, ?, 0)",
+                (email, code, expires_at),
+            )
+
+    def confirmation_code(self, email: str) -> tuple[str, float, int] | None:
+        """(code, expires_at, failed attempts) for an e-mail address, or None."""
+        with self._tx() as db:
+            row = db.execute(
+                "SELECT code, expires_at, attempts FROM confirmation_codes WHERE email = ?",
+                (email,),
+            ).fetchone()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def count_confirmation_failure(self, email: str) -> None:
+        with self._tx() as db:
+            db.execute(
+                "UPDATE confirmation_codes SET attempts = attempts + 1 WHERE email = ?", (email,)
+            )
+
+    def delete_confirmation_code(self, email: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM confirmation_codes WHERE email = ?", (email,))
+
+    # signing keys
+    def add_key(self, key: StoredKey) -> None:
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO keys VALUES (?, ?, ?, ?, ?)",
+                (key.kid, key.purpose, key.pem, key.created, key.state),
+            )
+
+    def keys(self) -> list[StoredKey]:
+        with self._tx() as db:
+            rows = db.execute("SELECT * FROM keys ORDER BY created, kid").fetchall()
+        return [StoredKey(*row) for row in rows]
+
+    def set_key_state(self, old_state: str, new_state: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE keys SET state = ? WHERE state = ?", (new_state, old_state))

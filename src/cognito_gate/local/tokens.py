@@ -1,0 +1,197 @@
+"""ID, access and refresh tokens with Cognito's claim sets (cognito-behaviour.md §9), and the
+check of an access token presented back to Local Cognito (userInfo)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jws
+from joserfc.errors import JoseError
+
+from .clock import LocalClock
+from .config import ClientConfig
+from .faults import Faults, TokenFault
+from .keys import KeyRing
+from .signing import b64url, sign_jwt
+from .store import Lineage, Store, User
+
+__all__ = ["InvalidToken", "Issued", "TokenIssuer", "new_refresh_token", "user_claims"]
+
+_REFRESH_HEADER = b64url(b'{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}')
+_VERIFIED_FLAGS = ("email_verified", "phone_number_verified")
+
+
+class InvalidToken(Exception):
+    """An access token Local Cognito will not honour (bad, expired, revoked, wrong kind)."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    access_token: str
+    id_token: str | None
+    expires_in: int
+
+
+def new_refresh_token() -> str:
+    """An opaque string shaped like Cognito's JWE refresh token (5 segments, ~1.8 KB)."""
+    parts = (os.urandom(256), os.urandom(12), os.urandom(1012), os.urandom(16))
+    return ".".join((_REFRESH_HEADER, *(b64url(p) for p in parts)))
+
+
+def user_claims(user: User) -> dict[str, Any]:
+    """The user's attributes as ID-token claims: verified flags as booleans, the rest strings."""
+    claims: dict[str, Any] = {"email": user.email, **user.attributes}
+    for flag in _VERIFIED_FLAGS:
+        if flag in claims:
+            claims[flag] = claims[flag] == "true"
+    return claims
+
+
+def at_hash(access_token: str) -> str:
+    return b64url(hashlib.sha256(access_token.encode()).digest()[:16])
+
+
+class TokenIssuer:
+    def __init__(
+        self,
+        store: Store,
+        keys: KeyRing,
+        clock: LocalClock,
+        faults: Faults,
+        issuer: Callable[[], str],
+    ) -> None:
+        self._store, self._keys, self._clock = store, keys, clock
+        self._faults, self._issuer = faults, issuer
+
+    def _sign(self, purpose: str, claims: dict[str, Any], fault: TokenFault | None) -> str:
+        if fault is not None:
+            claims = fault.apply(claims)
+        return sign_jwt(claims, self._keys.signing_key(purpose), fault, self._keys.foreign_key)
+
+    def _times(self, validity: int) -> dict[str, int]:
+        now = int(self._clock.now())
+        return {"iat": now, "exp": now + validity}
+
+    def start_lineage(
+        self, client: ClientConfig, sub: str, scopes: tuple[str, ...], auth_time: int
+    ) -> Lineage:
+        """A new sign-in's lineage: the origin_jti every token of this sign-in will carry."""
+        lineage = Lineage(
+            origin_jti=str(uuid.uuid4()),
+            client_id=client.client_id,
+            sub=sub,
+            scopes=scopes,
+            auth_time=auth_time,
+            event_id=str(uuid.uuid4()),
+            expires_at=self._clock.now() + client.refresh_token_validity,
+            revoked=False,
+        )
+        self._store.add_lineage(lineage)
+        return lineage
+
+    def for_user(
+        self,
+        lineage: Lineage,
+        user: User,
+        client: ClientConfig,
+        *,
+        nonce: str | None = None,
+        refreshed: bool = False,
+    ) -> Issued:
+        """Access (+ ID when ``openid`` was granted) tokens for one lineage of a user."""
+        common: dict[str, Any] = {"sub": user.sub}
+        if user.groups:
+            common["cognito:groups"] = list(user.groups)
+        lineage_claims = {
+            "iss": self._issuer(),
+            "origin_jti": lineage.origin_jti,
+            "event_id": lineage.event_id,
+            "auth_time": lineage.auth_time,
+        }
+        access_claims = {
+            **common,
+            **lineage_claims,
+            "version": 2,
+            "client_id": client.client_id,
+            "token_use": "access",
+            "scope": " ".join(lineage.scopes),
+            **self._times(client.access_token_validity),
+            "jti": str(uuid.uuid4()),
+            "username": user.username,
+        }
+        access = self._sign("access", access_claims, self._faults.take("access_token"))
+        if "openid" not in lineage.scopes:
+            return Issued(access, None, client.access_token_validity)
+        id_claims = {
+            **common,
+            **lineage_claims,
+            "cognito:username": user.username,
+            "aud": client.client_id,
+            "token_use": "id",
+            **self._times(client.id_token_validity),
+            "jti": str(uuid.uuid4()),
+            **user_claims(user),
+        }
+        if not refreshed:
+            id_claims["at_hash"] = at_hash(access)
+            if nonce is not None:
+                id_claims["nonce"] = nonce
+        fault = (self._faults.take("refresh_id_token") if refreshed else None) or (
+            self._faults.take("id_token")
+        )
+        return Issued(access, self._sign("id", id_claims, fault), client.access_token_validity)
+
+    def for_client(self, client: ClientConfig, scopes: tuple[str, ...]) -> Issued:
+        """A client_credentials access token: no user, so ``sub`` is the client id."""
+        now = int(self._clock.now())
+        claims = {
+            "sub": client.client_id,
+            "token_use": "access",
+            "scope": " ".join(scopes),
+            "auth_time": now,
+            "iss": self._issuer(),
+            **self._times(client.access_token_validity),
+            "version": 2,
+            "jti": str(uuid.uuid4()),
+            "client_id": client.client_id,
+        }
+        access = self._sign("access", claims, self._faults.take("access_token"))
+        return Issued(access, None, client.access_token_validity)
+
+    def read_access_token(self, token: str) -> tuple[dict[str, Any], Lineage]:
+        """Claims and lineage of an access token this pool issued and has not revoked."""
+        if token.count(".") != 2:
+            raise InvalidToken("malformed")
+        try:
+            header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+            if not isinstance(header, dict):
+                raise InvalidToken("malformed")
+            if header.get("alg") != "RS256":
+                raise InvalidToken("algorithm")
+            keys = {k.kid: k for k in self._keys.published("access")}
+            key = keys.get(str(header.get("kid")))
+            if key is None:
+                raise InvalidToken("unknown key")
+            claims = json.loads(
+                jws.deserialize_compact(token, key.jose_key, algorithms=["RS256"]).payload
+            )
+        except (ValueError, JoseError, UnicodeDecodeError, TypeError) as exc:
+            raise InvalidToken("malformed") from exc
+        if not isinstance(claims, dict) or claims.get("token_use") != "access":
+            raise InvalidToken("not an access token")
+        exp = claims.get("exp")
+        if claims.get("iss") != self._issuer() or not isinstance(exp, int):
+            raise InvalidToken("claims")
+        if exp <= self._clock.now():
+            raise InvalidToken("expired")
+        lineage = self._store.lineage(str(claims.get("origin_jti")))
+        if lineage is None or lineage.revoked or lineage.client_id != claims.get("client_id"):
+            raise InvalidToken("revoked")
+        return claims, lineage
