@@ -1,0 +1,42 @@
+"""cognito-gate: sign-in for Python web apps through Amazon Cognito's hosted UI, done properly.
+
+Users import from here only; everything else may move.
+
+    settings = Settings.from_env()
+    auth = CognitoAuth(settings, protect=("/protected",))
+    app = auth.wrap(app)
+"""
+
+__all__ = [
+    "AuthError",
+    "AuthMiddleware",
+    "Clock",
+    "CognitoAuth",
+    "ConfigError",
+    "ManualClock",
+    "MemoryStore",
+    "ProviderRejected",
+    "ProviderUnavailable",
+    "SessionStore",
+    "Settings",
+    "SystemClock",
+    "TokenExpired",
+    "TokenRejected",
+    "User",
+    "get_user",
+]
+
+from .asgi.auth import CognitoAuth, get_user
+from .asgi.middleware import AuthMiddleware
+from .core.clock import Clock, ManualClock, SystemClock
+from .core.config import Settings
+from .core.errors import (
+    AuthError,
+    ConfigError,
+    ProviderRejected,
+    ProviderUnavailable,
+    TokenExpired,
+    TokenRejected,
+)
+from .core.session import MemoryStore, SessionStore
+from .core.user import User

@@ -76,10 +76,11 @@ class Settings:
     secure_cookies: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        if isinstance(self.session_secret, str):
-            object.__setattr__(self, "session_secret", _split(self.session_secret, ","))
-        if isinstance(self.scopes, str):
-            object.__setattr__(self, "scopes", _split(self.scopes.replace(",", " "), " "))
+        secret, scopes = self.session_secret, self.scopes
+        object.__setattr__(self, "session_secret", _split(secret, ",") if isinstance(secret, str)
+                           else tuple(secret))
+        object.__setattr__(self, "scopes", _split(scopes.replace(",", " "), " ")
+                           if isinstance(scopes, str) else tuple(scopes))
         problems = _problems(self)
         if problems:
             raise ConfigError([f"{name}: {text}" for name, text in problems])

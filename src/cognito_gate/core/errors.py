@@ -73,6 +73,8 @@ CATALOGUE: dict[str, ErrorKind] = {
         429, "Sign-in keeps failing",
         "We stopped sending you back and forth to the sign-in page. "
         "Wait a moment, then use the link below to try once more."),
+    "internal_error": ErrorKind(
+        500, "Something went wrong", "An unexpected error stopped sign-in. Please try again."),
     "client_rejected": ErrorKind(
         503, "Sign-in is not available",
         "This site's sign-in is misconfigured. The administrator has been notified."),

@@ -1,7 +1,8 @@
 """JWKS cache: keys only from the configured URL, fetched lazily and kept fresh.
 
-* unknown ``kid`` → one refetch, merged across concurrent callers (single-flight) and rate-limited
-  by a cooldown, so a flood of forged kids costs at most one request per cooldown (IDT-06, FT-06);
+* unknown ``kid`` → one refetch, merged across concurrent callers (single-flight); a refetch that
+  still lacks the kid starts a cooldown, so a flood of forged kids costs at most one request per
+  cooldown (IDT-06, FT-06) while a real rotation is picked up at once (FT-05);
 * a failed or useless fetch never replaces the cache; cached keys are served stale for up to
   ``stale_max`` while the endpoint is down (FT-02), and refetches back off;
 * after ``max_age`` the set is refetched, so a key removed from the JWKS stops verifying (FT-05);
@@ -77,21 +78,24 @@ class JWKSCache:
         self._keys: dict[str, RSAKey] = {}
         self._fetched_at: float | None = None
         self._next_try = 0.0
+        self._penalty_until = 0.0
         self._failures = 0
         self._inflight: asyncio.Task[bool] | None = None
 
     async def get_key(self, kid: str) -> RSAKey:
         """The key for ``kid``; ``TokenRejected('kid_unknown')`` or ``ProviderUnavailable``."""
         now = self._clock.now()
-        age = None if self._fetched_at is None else now - self._fetched_at
+        fresh = self._fetched_at is not None and now - self._fetched_at < self._max_age
         key = self._keys.get(kid)
-        if key is not None and age is not None and age < self._max_age:
+        if key is not None and fresh:
             return key
-        if now >= self._next_try:
+        unknown_in_fresh_set = fresh and key is None
+        if now >= self._next_try and not (unknown_in_fresh_set and now < self._penalty_until):
             await self._refresh()
             now = self._clock.now()
-            age = None if self._fetched_at is None else now - self._fetched_at
-        if age is None or age >= self._stale_max:
+            if unknown_in_fresh_set and kid not in self._keys:
+                self._penalty_until = now + self._cooldown
+        if self._fetched_at is None or now - self._fetched_at >= self._stale_max:
             raise ProviderUnavailable("jwks_unavailable")
         key = self._keys.get(kid)
         if key is None:
@@ -114,8 +118,7 @@ class JWKSCache:
             keys, reason = {}, type(exc).__name__
         now = self._clock.now()
         if keys:
-            self._keys, self._fetched_at, self._failures = keys, now, 0
-            self._next_try = now + self._cooldown
+            self._keys, self._fetched_at, self._failures, self._next_try = keys, now, 0, now
             return True
         self._failures += 1
         self._next_try = now + min(_MAX_BACKOFF, self._cooldown * 2 ** (self._failures - 1))

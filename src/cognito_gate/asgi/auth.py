@@ -1,0 +1,183 @@
+"""``CognitoAuth``: the one object an app creates. It wires the core pieces together once, owns
+the caches (verified sessions, JWKS, claims) and hands out the middleware and dependencies."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import httpx
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Scope
+
+from ..core.authenticate import Authenticated, Authenticator
+from ..core.clock import Clock, SystemClock
+from ..core.config import Settings
+from ..core.cookies import CookiePolicy, join_chunks
+from ..core.csrf import CsrfTokens
+from ..core.errors import AuthError, ProviderUnavailable
+from ..core.flow import SignInFlow
+from ..core.jwks import JWKSCache
+from ..core.loopguard import RedirectBudget
+from ..core.refresh import Refresher
+from ..core.session import SessionCodec, SessionData, SessionStore
+from ..core.tokens import TokenClient, default_http_client
+from ..core.ttlcache import ExpiringLRU
+from ..core.user import User
+from ..core.verify import TokenVerifier
+from .fastapi import optional_user, require_user
+from .pages import error_response
+from .paths import ProtectedPaths
+
+__all__ = ["USER_KEY", "CognitoAuth", "Resolution", "get_user"]
+
+log = logging.getLogger("cognito_gate.auth")
+
+USER_KEY = "cognito_gate.user"
+CSRF_KEY = "cognito_gate.csrf"
+HOT_KEY_BYTES = 48  # "<n>." + key id + 96-bit random nonce: unique per sealed cookie
+
+ErrorRenderer = Callable[[Request, AuthError], "Response | Awaitable[Response]"]
+HotEntry = tuple[bytes, tuple[bytes | None, ...], Authenticated]
+
+
+def get_user(request_or_scope: HTTPConnection | Scope) -> User | None:
+    """The signed-in user of a request (or raw ASGI scope), or None."""
+    scope = request_or_scope.scope if isinstance(request_or_scope, HTTPConnection) \
+        else request_or_scope
+    user: User | None = scope.get(USER_KEY)
+    return user
+
+
+@dataclass(slots=True)
+class Resolution:
+    """Outcome of examining a request's session cookies on the slow path."""
+
+    authenticated: Authenticated | None = None
+    writes: list[tuple[bytes, bytes]] = field(default_factory=list)
+    error: AuthError | None = None
+    bearer_user: User | None = None
+
+    @property
+    def user(self) -> User | None:
+        return self.authenticated.user if self.authenticated is not None else self.bearer_user
+
+
+class CognitoAuth:
+    """Sign-in through Cognito's hosted UI for one app.
+
+    ``protect``: path prefixes that need a signed-in user (deny by default under each prefix).
+    ``http``: an ``httpx.AsyncClient`` for every call to Cognito (tests pass one with
+    ``httpx.ASGITransport``); by default one with 3 s connect / 10 s timeouts is created.
+    ``clock``: anything with ``now()``; ``render_error``: ``(request, AuthError) -> Response`` to
+    style error pages like the app; ``store``: keep sessions server-side instead of in cookies.
+    """
+
+    optional_user = staticmethod(optional_user)
+    require_user = staticmethod(require_user)
+
+    def __init__(self, settings: Settings, *, protect: tuple[str, ...] = ("/protected",),
+                 http: httpx.AsyncClient | None = None, clock: Clock | None = None,
+                 render_error: ErrorRenderer | None = None,
+                 store: SessionStore | None = None) -> None:
+        self.settings = s = settings
+        self.clock = clock = clock or SystemClock()
+        self._own_http = http is None
+        self.http = http = http or default_http_client()
+        self.protect = ProtectedPaths(tuple(protect))
+        self.render_error = render_error
+        self.policy = CookiePolicy(secure=s.secure_cookies)
+        self.jwks = JWKSCache(s.jwks_url, http, clock, max_age=s.jwks_max_age,
+                              stale_max=s.jwks_stale_max, cooldown=s.jwks_cooldown)
+        assert s.issuer is not None
+        self.verifier = TokenVerifier(issuer=s.issuer, client_id=s.client_id, jwks=self.jwks,
+                                      clock=clock, leeway=s.leeway,
+                                      cache_size=s.claims_cache_size)
+        self.tokens = TokenClient(token_url=s.token_url, revoke_url=s.revoke_url,
+                                  client_id=s.client_id, client_secret=s.client_secret, http=http)
+        self.csrf = CsrfTokens(s.session_secret)
+        self.authenticator = Authenticator(s, self.verifier,
+                                           Refresher(self.tokens, self.verifier, clock),
+                                           self.csrf, clock)
+        self.sessions = SessionCodec(s.session_secret, self.policy, store)
+        self.flow = SignInFlow(s, tokens=self.tokens, verifier=self.verifier, clock=clock,
+                               tx_prefix=self.policy.prefix + "cg_tx_")
+        self.loop_cookie = self.policy.prefix + "cg_rl"
+        self.budget = RedirectBudget()
+        self.hot: ExpiringLRU[bytes, HotEntry] = ExpiringLRU(s.claims_cache_size)
+        self.ended: ExpiringLRU[str, bool] = ExpiringLRU(100_000)
+
+    def wrap(self, app: ASGIApp) -> ASGIApp:
+        """``app`` behind the auth middleware, which also serves /login, /callback/, /logout."""
+        from .middleware import AuthMiddleware
+
+        return AuthMiddleware(app, auth=self)
+
+    def csrf_token(self, request: HTTPConnection) -> str:
+        """The sign-out form's hidden ``csrf`` field for this request's session ("" if none)."""
+        token: str = request.scope.get(CSRF_KEY) or ""
+        return token
+
+    async def aclose(self) -> None:
+        """Close the HTTP client if this object created it."""
+        if self._own_http:
+            await self.http.aclose()
+
+    def session_values(self, cookies: Mapping[str, str]) -> str | None:
+        return join_chunks([cookies.get(n) for n in self.sessions.names.chunks])
+
+    async def load_session(self, cookies: Mapping[str, str]) -> SessionData | None:
+        """The session sealed in ``cookies`` (tokens not yet verified), unless signed out."""
+        joined = self.session_values(cookies)
+        data = None if joined is None else await self.sessions.load(joined)
+        if data is None or self.ended.get(data.sid, self.clock.now()):
+            return None
+        return data
+
+    async def resolve(self, cookies: Mapping[str, str]) -> Resolution:
+        """Slow path: open, verify and maybe refresh the session in ``cookies``."""
+        present = any(n in cookies for n in self.sessions.names.chunks)
+        data = await self.load_session(cookies) if present else None
+        if data is None:
+            return Resolution(writes=self.sessions.names.clear() if present else [])
+        try:
+            authd = await self.authenticator.authenticate(data)
+        except ProviderUnavailable as exc:
+            return Resolution(error=exc)
+        except AuthError as exc:
+            log.info("session rejected (%s)", exc.reason)
+            return Resolution(writes=await self.sessions.discard(data), error=exc)
+        if not authd.changed:
+            return Resolution(authd)
+        max_age = int(data.auth_time + self.settings.session_lifetime - self.clock.now())
+        try:
+            writes = await self.sessions.save(authd.session, max_age, cookies)
+        except AuthError as exc:
+            log.error("session cookie too large after refresh (%s)", exc.reason)
+            return Resolution(error=exc)
+        return Resolution(authd, writes)
+
+    def remember(self, first: bytes, rest: tuple[bytes | None, ...], authd: Authenticated) -> None:
+        """Cache a verified session under its exact cookie bytes until it needs a fresh look."""
+        self.hot.put(first[:HOT_KEY_BYTES], (first, rest, authd), authd.fresh_until)
+
+    def end_session(self, data: SessionData) -> None:
+        """Refuse this session id from now on in this process (LO-04, within one process)."""
+        self.ended.put(data.sid, True, data.auth_time + self.settings.session_lifetime)
+
+    async def render(self, request: Request, error: AuthError, *, as_json: bool = False,
+                     retry_href: str | None = None) -> Response:
+        """The app's renderer if given (HTML only), else the default page or JSON."""
+        if self.render_error is not None and not as_json:
+            rendered = self.render_error(request, error)
+            response = rendered if isinstance(rendered, Response) else await rendered
+            response.headers["cache-control"] = "no-store"
+            return response
+        return error_response(error, as_json=as_json, retry_href=retry_href)
+
+    def login_href(self, return_to: str = "/") -> str:
+        """Our own sign-in URL that comes back to ``return_to`` (already validated)."""
+        return f"{self.settings.login_path}?return_to={quote(return_to, safe='/')}"

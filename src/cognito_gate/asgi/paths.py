@@ -1,0 +1,51 @@
+"""Route protection by path prefix that survives path tricks (CK-09).
+
+The path is normalised the way any router downstream might see it — percent-decoded (repeatedly),
+backslashes as slashes, empty and ``.`` segments dropped, ``..`` resolved, ``;params`` stripped,
+lower-cased — before the prefix test. A prefix protects every path that starts with it, so
+``/protected``, ``/protected/``, ``/protected.json`` and ``/PROTECTED;x`` are all covered.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+__all__ = ["ProtectedPaths", "normalise_path"]
+
+_SUSPICIOUS = ("%", ";", "\\", "//", "/.")
+
+
+def normalise_path(path: str) -> str:
+    """Canonical lower-case form of ``path`` for access decisions (never for routing)."""
+    for _ in range(3):
+        decoded = unquote(path, errors="replace")
+        if decoded == path:
+            break
+        path = decoded
+    segments: list[str] = []
+    for segment in path.replace("\\", "/").split("/"):
+        segment = segment.split(";", 1)[0]
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if segments:
+                segments.pop()
+            continue
+        segments.append(segment)
+    return ("/" + "/".join(segments)).lower()
+
+
+class ProtectedPaths:
+    """Answers "does this path need a signed-in user?" with a fast path for ordinary paths."""
+
+    __slots__ = ("prefixes",)
+
+    def __init__(self, prefixes: tuple[str, ...]) -> None:
+        self.prefixes = tuple(normalise_path(p).rstrip("/") or "/" for p in prefixes)
+
+    def __bool__(self) -> bool:
+        return bool(self.prefixes)
+
+    def __call__(self, path: str) -> bool:
+        suspicious = any(mark in path for mark in _SUSPICIOUS)
+        return (normalise_path(path) if suspicious else path.lower()).startswith(self.prefixes)

@@ -1,0 +1,181 @@
+"""The library's own routes: ``GET /login``, ``GET /callback/``, ``GET|POST /logout``.
+
+Each handler catches everything, logs a reason code (never a token, code or secret) and answers
+with a page; there is never a stack trace in a response.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl, urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from ..core.errors import AuthError
+from ..core.flow import MAX_PENDING, TX_LIFETIME
+from ..core.returnto import safe_return_to
+from .auth import CognitoAuth
+from .cookieheader import parse_cookies
+from .pages import NO_STORE, page
+
+__all__ = ["AuthRoutes"]
+
+log = logging.getLogger("cognito_gate.routes")
+
+Handler = Callable[[Request, dict[str, str]], Awaitable[Response]]
+_CALLBACK_PARAMS = ("state", "code", "error", "iss")
+
+
+def _cookies(request: Request) -> dict[str, str]:
+    raw = b"; ".join(v for k, v in request.scope["headers"] if k == b"cookie")
+    return parse_cookies(raw)
+
+
+class AuthRoutes:
+    """Route table ``{path: ASGI app}`` for one ``CognitoAuth``."""
+
+    def __init__(self, auth: CognitoAuth) -> None:
+        self.auth = auth
+        s = auth.settings
+        self._origin = s.app_url
+        self._cognito_logout = f"{s.cognito_logout_url}?" + urlencode(
+            {"client_id": s.client_id, "logout_uri": s.logout_uri})
+        self.table: dict[str, ASGIApp] = {
+            s.login_path: self._endpoint(self.login, ("GET", "HEAD")),
+            s.callback_path: self._endpoint(self.callback, ("GET", "HEAD")),
+            s.logout_path: self._endpoint(self.logout, ("GET", "HEAD", "POST")),
+        }
+
+    def _endpoint(self, handler: Handler, methods: tuple[str, ...]) -> ASGIApp:
+        async def app(scope: Scope, receive: Receive, send: Send) -> None:
+            request = Request(scope, receive)
+            try:
+                if request.method not in methods:
+                    response = await self.auth.render(request, AuthError.of("method_not_allowed"))
+                    response.headers["allow"] = ", ".join(methods)
+                else:
+                    response = await handler(request, _cookies(request))
+            except Exception as exc:  # the promise: a page, never a stack trace
+                log.error("%s failed (%s)", scope["path"], type(exc).__name__)
+                response = await self.auth.render(request, AuthError.of("internal_error"))
+            await response(scope, receive, send)
+
+        return app
+
+    async def login(self, request: Request, cookies: dict[str, str]) -> Response:
+        """303 to Cognito's authorize endpoint with a fresh transaction cookie; at most
+        ``MAX_PENDING`` attempts stay pending (the oldest are expired)."""
+        auth = self.auth
+        if b"prefetch" in request.headers.get("sec-purpose", "").encode():
+            return Response(status_code=204, headers=NO_STORE)  # prefetches mint no cookies
+        return_to = safe_return_to(request.query_params.get("return_to"))
+        url, name, sealed = auth.flow.start(return_to)
+        response = RedirectResponse(url, 303, headers=NO_STORE)
+        pending = [n for n in cookies if n.startswith(auth.flow.tx_prefix)]
+        if len(pending) >= MAX_PENDING:
+            pending.sort(key=lambda n: auth.flow.created_at(cookies[n]))
+            for old in pending[: len(pending) - MAX_PENDING + 1]:
+                response.raw_headers.append(auth.policy.delete(old))
+        response.raw_headers.append(auth.policy.set(name, sealed, TX_LIFETIME))
+        return response
+
+    async def callback(self, request: Request, cookies: dict[str, str]) -> Response:
+        """Finish a sign-in: match the transaction, exchange the code once, verify, write a
+        complete new session and 303 to the saved return-to (AZ-03…AZ-14, CK-05)."""
+        auth = self.auth
+        pairs = parse_qsl(request.url.query, keep_blank_values=True)
+        params = dict(pairs)
+        if any(sum(1 for k, _ in pairs if k == p) > 1 for p in _CALLBACK_PARAMS):
+            params = {}
+        state = params.get("state")
+        if not state:
+            return await self._fail(request, AuthError.of("signin_state_missing"), [])
+        name = auth.flow.tx_cookie_name(state)
+        clear_tx = [auth.policy.delete(name)] if name in cookies else []
+        tx = auth.flow.open_transaction(cookies.get(name), state)
+        if tx is None:
+            if await self._has_live_session(cookies):
+                return RedirectResponse(self._origin + "/", 303, headers=NO_STORE)
+            return await self._fail(request, AuthError.of("signin_expired"), clear_tx)
+        try:
+            signed = await auth.flow.finish(auth.flow.check_response(params), tx)
+            writes = await auth.sessions.save(signed.session, auth.settings.session_lifetime,
+                                              cookies)
+        except AuthError as exc:
+            return await self._fail(request, exc, clear_tx, return_to=tx.return_to)
+        log.info("sign-in completed")
+        response = RedirectResponse(self._origin + signed.return_to, 303, headers=NO_STORE)
+        response.raw_headers.extend(clear_tx + writes)
+        if auth.loop_cookie in cookies:
+            response.raw_headers.append(auth.policy.delete(auth.loop_cookie))
+        return response
+
+    async def logout(self, request: Request, cookies: dict[str, str]) -> Response:
+        """GET shows a confirmation form (no side effect); POST, if same-origin or carrying the
+        CSRF token, revokes the refresh token, clears every cookie and goes to Cognito's /logout
+        so the hosted-UI session ends too (LO-01…LO-06)."""
+        auth = self.auth
+        data = await auth.load_session(cookies)
+        csrf = auth.csrf.token(data.sid) if data is not None else ""
+        if request.method != "POST":
+            return page("Sign out?", "You will be signed out of this site and the sign-in "
+                        "service.", action=_logout_form(auth.settings.logout_path, csrf))
+        if _cross_site(request, self._origin):
+            log.info("logout refused (cross_site)")
+            return await self.auth.render(request, AuthError.of("csrf_failed"))
+        if data is not None and not _same_origin(request, self._origin):
+            form = await request.form() if _is_form(request) else None
+            given = form.get("csrf") if form is not None else None
+            if not isinstance(given, str) or not auth.csrf.check(data.sid, given):
+                log.info("logout refused (csrf_token)")
+                return await self.auth.render(request, AuthError.of("csrf_failed"))
+        if data is not None:
+            auth.end_session(data)
+            if data.refresh_token:
+                await auth.tokens.revoke(data.refresh_token)
+        response = RedirectResponse(self._cognito_logout, 303, headers=NO_STORE)
+        response.raw_headers.extend(await auth.sessions.discard(data))
+        for name in cookies:
+            if name.startswith(auth.flow.tx_prefix) or name == auth.loop_cookie:
+                response.raw_headers.append(auth.policy.delete(name))
+        log.info("signed out")
+        return response
+
+    async def _has_live_session(self, cookies: dict[str, str]) -> bool:
+        outcome = await self.auth.resolve(cookies)
+        return outcome.authenticated is not None and not outcome.writes
+
+    async def _fail(self, request: Request, error: AuthError, writes: list[tuple[bytes, bytes]],
+                    *, return_to: str = "/") -> Response:
+        log.info("callback rejected (%s)", error.reason)
+        response = await self.auth.render(request, error,
+                                          retry_href=self.auth.login_href(return_to))
+        response.raw_headers.extend(writes)
+        response.headers["referrer-policy"] = "no-referrer"
+        return response
+
+
+def _is_form(request: Request) -> bool:
+    kind = request.headers.get("content-type", "")
+    return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+
+
+def _cross_site(request: Request, origin: str) -> bool:
+    """Origin or Fetch Metadata say the request came from another site (RC-03)."""
+    site = request.headers.get("sec-fetch-site")
+    given = request.headers.get("origin")
+    return site in ("cross-site", "same-site") or (given is not None and given != origin)
+
+
+def _same_origin(request: Request, origin: str) -> bool:
+    return (request.headers.get("sec-fetch-site") == "same-origin"
+            or request.headers.get("origin") == origin)
+
+
+def _logout_form(action: str, csrf: str) -> str:
+    return (f'<form method="post" action="{action}">'
+            f'<input type="hidden" name="csrf" value="{csrf}">'
+            '<button type="submit">Sign out</button></form>')

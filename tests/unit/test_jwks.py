@@ -1,0 +1,109 @@
+"""JWKS cache: single-flight, cooldown, stale-if-error, max age, unusable keys (IDT-06/22, FT-*)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+from conftest import ISSUER, FakeCognito, jwks_document
+
+from cognito_gate import ManualClock, ProviderUnavailable, TokenRejected
+from cognito_gate.core.jwks import JWKSCache, usable_keys
+
+URL = f"{ISSUER}/.well-known/jwks.json"
+
+
+@pytest.fixture
+def cache(http: httpx.AsyncClient, clock: ManualClock) -> JWKSCache:
+    return JWKSCache(URL, http, clock, max_age=3600, stale_max=86400, cooldown=10)
+
+
+async def test_fetched_lazily_once(cache: JWKSCache, cognito: FakeCognito):
+    assert cognito.requests["jwks"] == 0
+    await cache.get_key("k1")
+    await cache.get_key("k2")
+    assert cognito.requests["jwks"] == 1
+
+
+async def test_IDT_06_concurrent_unknown_kids_share_one_fetch(cache: JWKSCache,
+                                                             cognito: FakeCognito):
+    results = await asyncio.gather(*(cache.get_key("nope") for _ in range(20)),
+                                   return_exceptions=True)
+    assert all(isinstance(r, TokenRejected) for r in results)
+    assert cognito.requests["jwks"] == 1
+
+
+async def test_FT_01_cold_start_with_jwks_down_is_unavailable_then_recovers(
+    cache: JWKSCache, cognito: FakeCognito, clock: ManualClock
+):
+    cognito.jwks_status = 503
+    with pytest.raises(ProviderUnavailable):
+        await cache.get_key("k1")
+    with pytest.raises(ProviderUnavailable):
+        await cache.get_key("k1")
+    assert cognito.requests["jwks"] == 1  # backed off
+    cognito.jwks_status = 200
+    clock.advance(11)
+    assert await cache.get_key("k1")
+
+
+async def test_FT_02_stale_if_error_then_fail_closed(cache: JWKSCache, cognito: FakeCognito,
+                                                    clock: ManualClock):
+    await cache.get_key("k1")
+    cognito.jwks_status = 500
+    clock.advance(3600 + 1)
+    assert await cache.get_key("k1")  # stale copy served
+    with pytest.raises(TokenRejected):
+        await cache.get_key("k9")
+    fetches = cognito.requests["jwks"]
+    assert await cache.get_key("k1")
+    assert cognito.requests["jwks"] == fetches  # refetches back off
+    clock.advance(86400)
+    with pytest.raises(ProviderUnavailable):
+        await cache.get_key("k1")
+
+
+async def test_FT_05_removed_key_stops_verifying_after_max_age(
+    cache: JWKSCache, cognito: FakeCognito, clock: ManualClock
+):
+    await cache.get_key("k1")
+    cognito.kids = ["k2", "k3"]
+    clock.advance(3601)
+    with pytest.raises(TokenRejected):
+        await cache.get_key("k1")
+    assert await cache.get_key("k3")
+
+
+async def test_FT_05_rotation_new_kid_found_after_one_refetch(cache: JWKSCache,
+                                                             cognito: FakeCognito):
+    await cache.get_key("k1")
+    cognito.kids = ["k1", "k3"]
+    assert await cache.get_key("k3")
+    assert cognito.requests["jwks"] == 2
+
+
+async def test_failed_fetch_never_replaces_cache(cache: JWKSCache, cognito: FakeCognito,
+                                                 clock: ManualClock):
+    await cache.get_key("k1")
+    cognito.kids = []  # a JWKS without usable keys counts as a failure
+    clock.advance(11)
+    with pytest.raises(TokenRejected):
+        await cache.get_key("k7")
+    assert await cache.get_key("k1")
+
+
+def test_IDT_22_unusable_keys_skipped():
+    doc = jwks_document("k1")
+    doc["keys"] += [
+        {"kty": "AKP", "kid": "pq", "alg": "ML-DSA-65", "pub": "xx"},
+        {"kty": "RSA", "kid": "enc", "use": "enc", "n": "AQAB", "e": "AQAB"},
+        {"kty": "RSA", "kid": "broken", "n": "!!", "e": "AQAB"},
+        {"kty": "RSA", "kid": "small", "n": "AQAB", "e": "AQAB"},
+        {"kty": "RSA", "kid": "ps", "alg": "PS256", "n": "AQAB", "e": "AQAB"},
+        {"kty": "RSA", "n": "AQAB", "e": "AQAB"},
+        "garbage",
+    ]
+    assert set(usable_keys(doc)) == {"k1"}
+    assert usable_keys([]) == {}
+    assert usable_keys({"keys": "x"}) == {}
