@@ -35,13 +35,20 @@ def _basic(header: str) -> tuple[str, str] | None:
     client_id, sep, secret = decoded.partition(":")
     if not sep:
         raise ClientAuthError("malformed Basic credentials")
-    return unquote_plus(client_id), unquote_plus(secret)
+    return client_id, secret
 
 
 def _same(a: str, b: str) -> bool:
     return hmac.compare_digest(
         hashlib.sha256(a.encode()).digest(), hashlib.sha256(b.encode()).digest()
     )
+
+
+def _matches(expected: str, presented: str, *, basic: bool = True) -> bool:
+    """RFC 6749 §2.3.1 form-encodes Basic credentials; most clients do not. Accept both."""
+    exact = _same(presented, expected)
+    decoded = _same(unquote_plus(presented), expected) if basic else False
+    return exact or decoded
 
 
 def authenticate_client(
@@ -54,7 +61,7 @@ def authenticate_client(
         client_id, secret = basic
         if body_id is not None and body_id != client_id:
             raise ClientAuthError("client_id in the body differs from the Basic header")
-        if body_secret is not None and not _same(body_secret, secret):
+        if body_secret is not None and not _matches(body_secret, secret):
             raise ClientAuthError("client_secret in the body differs from the Basic header")
         presented: str | None = secret or None
     else:
@@ -66,6 +73,6 @@ def authenticate_client(
         if client is None or presented:
             raise ClientAuthError("unknown client, or a secret sent for a public client")
         return client
-    if presented is None or not _same(presented, expected):
+    if presented is None or not _matches(expected, presented, basic=basic is not None):
         raise ClientAuthError("missing or wrong client secret")
     return client

@@ -32,7 +32,7 @@ FLOWS = ("code", "implicit", "client_credentials")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+-]{1,128}$")
-_SECRET = re.compile(r"^[\w+]{1,64}$")
+_SECRET = re.compile(r"^[\w+.~-]{1,64}$")  # Cognito: [\w+]; "-._~" tolerated
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 DAY = 86400
@@ -79,7 +79,7 @@ class ClientConfig:
         if not _CLIENT_ID.match(self.client_id):
             raise ConfigError(f"{where}: id must be 1-128 characters of [A-Za-z0-9_+-]")
         if self.client_secret is not None and not _SECRET.match(self.client_secret):
-            raise ConfigError(f"{where}: secret must be 1-64 characters of [A-Za-z0-9_+]")
+            raise ConfigError(f"{where}: secret must be 1-64 characters of [A-Za-z0-9_+.~-]")
         for i, url in enumerate(self.callback_urls):
             _check_url(f"{where}: callback_urls[{i}]", url, callback=True)
         for i, url in enumerate(self.logout_urls):

@@ -1,0 +1,142 @@
+"""``cognito-gate local``: run Local Cognito on loopback, or add a user to its data file.
+
+``cognito_gate.cli`` calls :func:`add_parser`; everything else here is private to the command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import socket
+import sys
+from pathlib import Path
+
+from .config import ConfigError, PoolConfig, demo_pool, load_config
+from .local_cognito import LocalCognito, UserExistsError
+from .passwords import policy_problems
+
+__all__ = ["DEFAULT_DATA", "add_parser", "run"]
+
+DEFAULT_DATA = Path(".cognito-gate") / "local.sqlite3"  # shared with `cognito-gate demo`
+
+
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """Register ``local`` (and ``local add-user``) on the ``cognito-gate`` sub-commands."""
+    local = commands.add_parser(
+        "local",
+        help="run Local Cognito (offline Cognito hosted UI and OAuth endpoints)",
+        description="Run Local Cognito: a Cognito user pool's hosted UI and OAuth 2.0/OIDC "
+        "endpoints on this machine, for development and tests.",
+    )
+    local.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    local.add_argument("--port", type=int, default=9229, help="port (default 9229)")
+    _pool_arguments(local)
+    local.add_argument(
+        "--admin-api", action="store_true", help="serve the /_local/* test control endpoints"
+    )
+    local.set_defaults(run=run)
+    actions = local.add_subparsers(dest="local_command", metavar="ACTION")
+    add_user = actions.add_parser("add-user", help="add a confirmed user to the data file")
+    add_user.add_argument("email")
+    add_user.add_argument("--password", help="the password (asked for when left out)")
+    add_user.add_argument(
+        "--group", action="append", default=[], help="a group to put the user in (repeatable)"
+    )
+    _pool_arguments(add_user)
+    return local
+
+
+def _pool_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", help="pool configuration (TOML)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--data",
+        metavar="PATH",
+        default=str(DEFAULT_DATA),
+        help=f"SQLite file for users and keys (default {DEFAULT_DATA})",
+    )
+    where.add_argument("--memory", action="store_true", help="keep nothing after exit")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config) if args.config else demo_pool()
+        if args.local_command == "add-user":
+            return _add_user(args, config)
+        return _serve(args, config)
+    except ConfigError as exc:
+        print(f"cognito-gate local: {exc}", file=sys.stderr)
+        return 2
+
+
+def _open(args: argparse.Namespace, config: PoolConfig, base_url: str) -> LocalCognito:
+    data = ":memory:" if args.memory else args.data
+    if data != ":memory:":
+        Path(data).parent.mkdir(parents=True, exist_ok=True)
+    return LocalCognito(
+        config, data=data, base_url=base_url, admin_api=getattr(args, "admin_api", False)
+    )
+
+
+def _add_user(args: argparse.Namespace, config: PoolConfig) -> int:
+    password = args.password or getpass.getpass(f"Password for {args.email}: ")
+    problems = policy_problems(password)
+    if problems:
+        print("cognito-gate local: " + " ".join(problems), file=sys.stderr)
+        return 2
+    lc = _open(args, config, "http://127.0.0.1:9229")
+    try:
+        sub = lc.add_user(args.email, password, groups=tuple(args.group))
+    except (UserExistsError, ValueError) as exc:
+        print(f"cognito-gate local: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        lc.close()
+    print(f"Added {args.email} (sub {sub}) to {'memory' if args.memory else args.data}.")
+    return 0
+
+
+def _serve(args: argparse.Namespace, config: PoolConfig) -> int:
+    import uvicorn
+
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    lc = _open(args, config, f"http://{host}:{args.port}")
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as exc:
+        print(
+            f"cognito-gate local: cannot listen on {args.host}:{args.port} ({exc.strerror})",
+            file=sys.stderr,
+        )
+        return 1
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    print(_banner(lc, args), flush=True)
+    server = uvicorn.Server(uvicorn.Config(lc.app, log_level="warning", lifespan="off"))
+    server.run(sockets=[sock])
+    return 0
+
+
+def _banner(lc: LocalCognito, args: argparse.Namespace) -> str:
+    lines = [
+        "",
+        f"  Local Cognito is running: {lc.base_url}",
+        f"  Issuer:   {lc.issuer}",
+        f"  Pool id:  {lc.pool_id}",
+    ]
+    for client in lc.clients.values():
+        secret = client.client_secret or "(public client, no secret)"
+        lines.append(f"  Client:   {client.client_id}   secret: {secret}")
+    if lc.config.users:  # the configured demo user; its password is in the config anyway
+        demo = lc.config.users[0]
+        lines.append(f"  Sign in:  {demo.email} / {demo.password}")
+    lines.append(f"  Data:     {'memory (nothing is kept)' if args.memory else args.data}")
+    if args.admin_api:
+        lines.append("  Admin API: /_local/faults, /_local/users, /_local/clock (tests only)")
+    lines += ["  Confirmation codes for new sign-ups are printed below.", ""]
+    return "\n".join(lines)
