@@ -97,6 +97,7 @@ class FakeCognito:
         self.token_override: Callable[[dict[str, str]], httpx.Response] | None = None
         self.id_over: dict[str, Any] = {}
         self.last_token_request: httpx.Request | None = None
+        self.auth_time = int(clock.now())
 
     def issue_code(self, authorize_url: str) -> tuple[str, str]:
         query = parse_qs(urlsplit(authorize_url).query)
@@ -106,12 +107,13 @@ class FakeCognito:
 
     def tokens(self, nonce: str | None, rt: str | None) -> dict[str, Any]:
         now = self.clock.now()
-        access = sign(access_claims(now), kid="k2")
+        access = sign(access_claims(now, auth_time=self.auth_time), kid="k2")
         body: dict[str, Any] = {"access_token": access, "expires_in": 3600,
                                 "token_type": "Bearer"}
         extra = {"nonce": nonce} if nonce else {}
         digest = hashlib.sha256(access.encode()).digest()[:16]
-        body["id_token"] = sign(id_claims(now, at_hash=b64(digest), **extra, **self.id_over))
+        over = {"auth_time": self.auth_time, "at_hash": b64(digest), **extra, **self.id_over}
+        body["id_token"] = sign(id_claims(now, **over))
         if rt:
             body["refresh_token"] = rt
         return body

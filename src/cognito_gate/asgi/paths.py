@@ -2,8 +2,9 @@
 
 The path is normalised the way any router downstream might see it — percent-decoded (repeatedly),
 backslashes as slashes, empty and ``.`` segments dropped, ``..`` resolved, ``;params`` stripped,
-lower-cased — before the prefix test. A prefix protects every path that starts with it, so
-``/protected``, ``/protected/``, ``/protected.json`` and ``/PROTECTED;x`` are all covered.
+lower-cased — and a path is protected if either its plain or its normalised form starts with a
+prefix (so ``/admin/..;/`` counts, whichever way a server reads it). A prefix protects every path
+that starts with it: ``/protected``, ``/protected/``, ``/protected.json``, ``/PROTECTED;x``.
 """
 
 from __future__ import annotations
@@ -47,5 +48,7 @@ class ProtectedPaths:
         return bool(self.prefixes)
 
     def __call__(self, path: str) -> bool:
-        suspicious = any(mark in path for mark in _SUSPICIOUS)
-        return (normalise_path(path) if suspicious else path.lower()).startswith(self.prefixes)
+        if path.lower().startswith(self.prefixes):
+            return True
+        return any(mark in path for mark in _SUSPICIOUS) and normalise_path(path).startswith(
+            self.prefixes)

@@ -27,6 +27,7 @@ log = logging.getLogger("cognito_gate.routes")
 
 Handler = Callable[[Request, dict[str, str]], Awaitable[Response]]
 _CALLBACK_PARAMS = ("state", "code", "error", "iss")
+_MAX_FORM = 16 * 1024
 
 
 def _cookies(request: Request) -> dict[str, str]:
@@ -127,9 +128,8 @@ class AuthRoutes:
             log.info("logout refused (cross_site)")
             return await self.auth.render(request, AuthError.of("csrf_failed"))
         if data is not None and not _same_origin(request, self._origin):
-            form = await request.form() if _is_form(request) else None
-            given = form.get("csrf") if form is not None else None
-            if not isinstance(given, str) or not auth.csrf.check(data.sid, given):
+            given = await _form_field(request, "csrf")
+            if given is None or not auth.csrf.check(data.sid, given):
                 log.info("logout refused (csrf_token)")
                 return await self.auth.render(request, AuthError.of("csrf_failed"))
         if data is not None:
@@ -158,9 +158,18 @@ class AuthRoutes:
         return response
 
 
-def _is_form(request: Request) -> bool:
-    kind = request.headers.get("content-type", "")
-    return kind.startswith(("application/x-www-form-urlencoded", "multipart/form-data"))
+async def _form_field(request: Request, name: str) -> str | None:
+    """One field of a small url-encoded form body (the sign-out form); None if absent."""
+    if not request.headers.get("content-type", "").startswith(
+            "application/x-www-form-urlencoded"):
+        return None
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _MAX_FORM:
+            return None
+    values = [v for k, v in parse_qsl(body.decode("latin-1")) if k == name]
+    return values[0] if len(values) == 1 else None
 
 
 def _cross_site(request: Request, origin: str) -> bool:
