@@ -1,0 +1,46 @@
+"""The `cognito-gate` command: `demo` runs the demo app, `local` runs Local Cognito."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from cognito_gate.local.cli import add_parser as add_local_parser
+
+    parser = argparse.ArgumentParser(
+        prog="cognito-gate", description="Sign-in through Amazon Cognito's hosted UI."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = commands.add_parser(
+        "demo",
+        help="run the demo app (with Local Cognito unless COGNITO_* settings are set)",
+        description="Run the demo app. With no COGNITO_* settings in the environment or .env, "
+        "Local Cognito runs alongside on http://127.0.0.1:9229.",
+    )
+    demo.add_argument("--port", type=int, default=8000, help="port for the app (default 8000)")
+    demo.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    demo.set_defaults(run=_run_demo)
+    add_local_parser(commands)
+    args = parser.parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from cognito_gate import ConfigError
+    from cognito_gate.demo.launch import run_demo
+    from cognito_gate.demo.serve import PortInUse
+    from cognito_gate.local import ConfigError as LocalConfigError
+
+    try:
+        run_demo(args.host, args.port)
+    except (ConfigError, LocalConfigError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except PortInUse as exc:
+        print(f"cognito-gate demo: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,105 @@
+"""The demo app: a small site that signs people in with cognito-gate, using only its public API."""
+
+# No `from __future__ import annotations`: FastAPI must see the real `Annotated` dependency types.
+import time
+from http import HTTPStatus
+from typing import Annotated, Any
+
+import httpx
+from fastapi import Depends, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp
+
+from cognito_gate import AuthError, Clock, CognitoAuth, Settings, User
+
+from .render import STATIC_DIR, claim_rows, describe_expiry, page, wants_html
+
+PLAIN_MESSAGES = {
+    404: "There is no page at this address. Check the link, or start again from the home page.",
+    405: "This page cannot be used that way. Start again from the home page.",
+}
+GENERIC_MESSAGE = "Something went wrong on our side. Please try again in a moment."
+SIGN_IN_AGAIN = frozenset({400, 401, 429})  # failed, expired or looping sign-in attempts
+
+
+def create_app(
+    settings: Settings, *, http: httpx.AsyncClient | None = None, clock: Clock | None = None
+) -> ASGIApp:
+    """Build the demo: `/`, `/protected`, `/api/me`, and styled pages for every error."""
+
+    def auth_error_page(request: Request, error: AuthError) -> Response:
+        return error_page(request, error.status, error.title, error.message, error.code)
+
+    def error_page(
+        request: Request, status: int, title: str, message: str, code: str | None = None
+    ) -> Response:
+        # Offer the one next step that can help: retry an outage, or start sign-in afresh.
+        retry = None
+        if status == HTTPStatus.SERVICE_UNAVAILABLE:
+            same_page = request.method == "GET" and request.url.path != settings.callback_path
+            retry = ("Try again", request.url.path if same_page else "/login")
+        elif status in SIGN_IN_AGAIN:
+            retry = ("Sign in again", "/login")
+        return page(
+            request,
+            "error.html",
+            status=status,
+            title=title,
+            message=message,
+            code=code,
+            retry=retry,
+        )
+
+    auth = CognitoAuth(
+        settings, protect=("/protected",), http=http, clock=clock, render_error=auth_error_page
+    )
+    now = clock.now if clock is not None else time.time
+    signed_in = Annotated[User, Depends(auth.require_user)]
+
+    app = FastAPI(title="cognito-gate demo", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/")
+    async def home(request: Request) -> Response:
+        # Also the post-logout landing page: it shows the state and ignores any query parameters.
+        return page(request, "home.html", page="home", csrf=auth.csrf_token(request))
+
+    @app.get("/protected")
+    async def protected(request: Request, user: signed_in) -> Response:
+        return page(
+            request,
+            "protected.html",
+            page="protected",
+            user=user,
+            csrf=auth.csrf_token(request),
+            claims=claim_rows(user.claims),
+            expiry=describe_expiry(user.expires_at, now()),
+        )
+
+    @app.get("/api/me")
+    async def me(user: signed_in) -> dict[str, Any]:
+        return {
+            "sub": user.sub,
+            "username": user.username,
+            "email": user.email,
+            "groups": list(user.groups),
+            "expires_at": user.expires_at,
+            "claims": user.claims,
+        }
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if not wants_html(request) or request.url.path.startswith("/api/"):
+            return await http_exception_handler(request, exc)
+        status = HTTPStatus(exc.status_code)
+        message = PLAIN_MESSAGES.get(status, GENERIC_MESSAGE)
+        return error_page(request, status, status.phrase, message)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception) -> Response:
+        return error_page(request, 500, "Something went wrong", GENERIC_MESSAGE)
+
+    return auth.wrap(app)

@@ -1,0 +1,126 @@
+"""Browser-test fixtures: Local Cognito and the demo app on loopback, Debian Chromium, screenshots.
+
+Local Cognito listens on 127.0.0.1 and the app on localhost: two sites, as in production, so
+SameSite rules apply to the return from the hosted UI exactly as they would for real.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Page, sync_playwright
+from starlette.types import ASGIApp
+
+from cognito_gate import ManualClock
+from cognito_gate.demo import create_app
+from cognito_gate.demo.launch import local_settings
+from cognito_gate.local import LocalCognito
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+SESSION_SECRET = "e2e-session-secret-0123456789abcdef0123456789"
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing (scripts/test installs Debian's chromium)")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+class Shots:
+    """Numbered full-page screenshots under test-artifacts/screenshots/<test>/."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.count = 0
+        folder.mkdir(parents=True, exist_ok=True)
+        for old in folder.glob("*.png"):
+            old.unlink()
+
+    def __call__(self, page: Page, step: str) -> None:
+        self.count += 1
+        page.screenshot(path=self.folder / f"{self.count:02d}-{step}.png", full_page=True)
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    return Shots(ARTIFACTS / re.sub(r"[^\w.-]+", "_", request.node.name))
+
+
+@pytest.fixture
+def lc() -> Iterator[LocalCognito]:
+    provider = LocalCognito()
+    with provider.serve():
+        yield provider
+
+
+def free_socket(host: str = "127.0.0.1") -> socket.socket:
+    """A listening socket on a free port, bound before anyone needs to know the port."""
+    return socket.create_server((host, 0))
+
+
+@dataclass
+class ServedApp:
+    url: str
+    clock: ManualClock
+
+
+@contextlib.contextmanager
+def serve_in_thread(app: ASGIApp, sock: socket.socket) -> Iterator[None]:
+    """Run `app` on `sock` with uvicorn in a daemon thread for the duration of the block."""
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app server did not start")
+        time.sleep(0.02)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def demo(lc: LocalCognito) -> Iterator[ServedApp]:
+    """The demo app on http://localhost:<free port>, registered with Local Cognito's demo client."""
+    sock = free_socket()
+    url = f"http://localhost:{sock.getsockname()[1]}"
+    clock = ManualClock()
+    settings = local_settings(lc, url, {"SESSION_SECRET": SESSION_SECRET}, dotenv=None)
+    with serve_in_thread(create_app(settings, clock=clock), sock):
+        yield ServedApp(url, clock)
