@@ -150,7 +150,8 @@ class AuthRoutes:
 
     async def _fail(self, request: Request, error: AuthError, writes: list[tuple[bytes, bytes]],
                     *, return_to: str = "/") -> Response:
-        log.info("callback rejected (%s)", error.reason)
+        level = logging.ERROR if error.code == "client_rejected" else logging.INFO
+        log.log(level, "callback rejected (%s)", error.reason)
         response = await self.auth.render(request, error,
                                           retry_href=self.auth.login_href(return_to))
         response.raw_headers.extend(writes)

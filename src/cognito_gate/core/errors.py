@@ -135,8 +135,11 @@ class ProviderRejected(AuthError):
     """Definitive OAuth error from the token endpoint (``error`` is e.g. ``invalid_grant``)."""
 
     def __init__(self, error: str) -> None:
-        code = "code_rejected" if error == "invalid_grant" else "client_rejected"
-        if error not in _CLIENT_ERRORS and error != "invalid_grant":
+        if error == "invalid_grant":
+            code = "code_rejected"
+        elif error in _CLIENT_ERRORS:
+            code = "client_rejected"  # a configuration problem: the operator must act
+        else:
             code = "signin_failed"
         kind = CATALOGUE[code]
         super().__init__(code, kind.status, kind.title, kind.message, reason=f"oauth_{error}")

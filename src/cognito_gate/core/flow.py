@@ -14,7 +14,6 @@ import json
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlencode
 
 from .claims import check_at_hash, check_same_session
@@ -175,7 +174,3 @@ class SignInFlow:
         return SignedIn(session, User.from_claims(id_claims, access_claims),
                         tx.return_to)
 
-
-def claims_summary(claims: Mapping[str, Any]) -> str:
-    """A log-safe identifier for a sign-in: a short hash of ``sub`` (CK-06)."""
-    return hashlib.sha256(str(claims.get("sub", "")).encode()).hexdigest()[:12]
