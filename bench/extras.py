@@ -60,17 +60,12 @@ class LocalCognitoServer:
             "mint": mint,
         }
 
-    def sign_in(self, cfg_path: str, *, times: int = 1, offset: float = 0.0) -> list[str]:
-        """`times` real sign-ins through an app server on the callback port; the Local Cognito
-        clock is set `offset` seconds off while they happen (negative = tokens issued earlier)."""
+    def sign_in(self, cfg_path: str, *, times: int = 1) -> list[str]:
+        """`times` real sign-ins through an app server on the callback port."""
         srv = servers.start("hot", cfg_path, port=self.app_port)
         try:
             servers.wait_ready(srv)
-            self.lc.clock.set_offset(offset)
-            try:
-                return asyncio.run(self._sign_in_many(times))
-            finally:
-                self.lc.clock.set_offset(0)
+            return asyncio.run(self._sign_in_many(times))
         finally:
             srv.stop()
 
@@ -150,21 +145,24 @@ async def storm(port: int, path: str, cookie: str, n: int) -> tuple[list[Reply],
 
 
 def refresh_storm(lcs: LocalCognitoServer, cfg_path: str, *, n: int = 200) -> dict[str, Any]:
+    """Sign in, then jump (validity - 30) s ahead on both clocks (Local Cognito's and the app
+    server's): the session's tokens have 30 s left, inside the 60 s refresh margin."""
     lc = lcs.lc
-    validity = lcs.client.access_token_validity
-    # Tokens issued (validity - 30) s ago: 30 s left, inside the 60 s refresh margin.
-    (stale,) = lcs.sign_in(cfg_path, offset=-(validity - 30))
-    (fresh,) = lcs.sign_in(cfg_path)
-    srv = servers.start("hot", cfg_path)
+    ahead = lcs.client.access_token_validity - 30
+    stale, other = lcs.sign_in(cfg_path, times=2)
+    srv = servers.start("hot", cfg_path, env={"BENCH_CLOCK_OFFSET": str(ahead)})
+    lc.clock.set_offset(ahead)
     try:
         servers.wait_ready(srv)
-        warm = httpx.get(srv.url + "/protected", headers={"Cookie": fresh}, timeout=10)
+        # Another session first, so the JWKS is fetched before the storm.
+        warm = httpx.get(srv.url + "/protected", headers={"Cookie": other}, timeout=10)
         if warm.content != b"ok:1":
             raise RuntimeError(f"storm warm-up failed: {warm.status_code} {warm.text[:200]}")
         before = dict(lc.requests)
         replies, total = asyncio.run(storm(srv.port, "/protected", stale, n))
         after = dict(lc.requests)
     finally:
+        lc.clock.set_offset(0)
         srv.stop()
     lat = [r.seconds * 1000 for r in replies]
     return {
@@ -302,7 +300,7 @@ def run_all(
         f"all done in {st['total_ms']:.0f} ms"
     )
 
-    n = 10_000 if quick else 100_000
+    n = 3_000 if quick else 100_000
     print(f"many sessions ({n:,} distinct sessions through the middleware) ...", flush=True)
     ms = many_sessions(cfg_path, fx, tmp, n=n, rounds=rounds, seconds=seconds, warmup=warmup,
                        connections=connections, flavour=flavour)  # fmt: skip
@@ -321,7 +319,7 @@ def run_all(
         f"ratio to (1) {ratio:.2f} [{'MET ' if ratio >= 0.90 else 'MISS'}] (target >= 0.90)"
     )
 
-    count, conc = (20, 4) if quick else (100, 8)
+    count, conc = (12, 4) if quick else (100, 8)
     print(f"sign-in throughput ({count} sign-ins, {conc} at a time) ...", flush=True)
     si = signin_throughput(lcs, cfg_path, count=count, concurrency=conc,
                            budget_s=15 if quick else 40)  # fmt: skip

@@ -75,10 +75,6 @@ def require_wrk() -> str:
     return path
 
 
-def require_taskset() -> str | None:
-    return shutil.which("taskset")
-
-
 def _lua_headers(headers: dict[str, str]) -> str:
     lines = []
     for name, value in headers.items():
@@ -158,11 +154,17 @@ def run(
         script,
         url,
     ]
-    taskset = require_taskset()
-    if pin and taskset:
-        cmd = [taskset, "-c", str(LOAD_CORE), *cmd]
+    if pin:
+        import servers
+
+        cmd = servers.pinned(cmd, LOAD_CORE)
     out = subprocess.run(
-        cmd, capture_output=True, text=True, check=False, timeout=seconds + timeout_s + 30
+        cmd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=seconds + timeout_s + 30,
+        start_new_session=True,
     )
     if out.returncode != 0:
         raise RuntimeError(f"wrk failed ({out.returncode}): {out.stderr}\n{out.stdout}")

@@ -51,3 +51,11 @@ def header_lines() -> list[str]:
         f"python   {sys.version.split()[0]} ({platform.python_implementation()})",
         f"software {pkgs}; {wrk_version()}",
     ]
+
+
+def loadavg() -> str:
+    try:
+        one, five, fifteen = os.getloadavg()
+    except OSError:
+        return "load average unknown"
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} (1/5/15 min)"

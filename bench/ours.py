@@ -6,6 +6,8 @@ Case (4) switches the verified-claims cache off through the public setting
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -31,10 +33,22 @@ def user_probe(scope: Scope) -> bool:
     return get_user(scope) is not None
 
 
+class OffsetClock:
+    """Wall clock moved `offset` seconds ahead (the refresh storm: "an hour later")."""
+
+    def __init__(self, offset: float) -> None:
+        self.offset = offset
+
+    def now(self) -> float:
+        return time.time() + self.offset
+
+
 def make_auth(
     cfg: dict[str, Any], *, cache: bool = True, http: httpx.AsyncClient | None = None
 ) -> CognitoAuth:
-    return CognitoAuth(settings(cfg, cache=cache), protect=PROTECT, http=http)
+    offset = float(os.environ.get("BENCH_CLOCK_OFFSET", "0"))
+    clock = OffsetClock(offset) if offset else None
+    return CognitoAuth(settings(cfg, cache=cache), protect=PROTECT, http=http, clock=clock)
 
 
 def wrap(

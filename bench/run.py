@@ -25,6 +25,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import sys
 import tempfile
@@ -89,6 +90,10 @@ CASES: dict[str, Case] = {
         Case("bare", "(1') no auth, no cookie", "/public", None, b"ok:0", False),
     )
 }
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def pin_self() -> None:
@@ -209,15 +214,20 @@ def measure(
 
 
 def print_table(rows: dict[str, Row]) -> None:
-    print(f"{'case':<48} {'cookie B':>8} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'x(1)':>6}")
-    print("-" * 90)
+    print(
+        f"{'case':<48} {'cookie B':>8} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'x(1)':>6}"
+        f" {'spread':>7}"
+    )
+    print("-" * 96)
     for row in rows.values():
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
         err = f"  ({row.errors} errors)" if row.errors else ""
+        spread = (max(row.rounds_rps) - min(row.rounds_rps)) / row.rps * 100 if row.rps else 0
         print(
             f"{row.label:<48} {row.cookie_bytes:>8,} {row.rps:>9,.0f} {row.p50_ms:>7.2f}"
-            f" {row.p99_ms:>7.2f} {ratio:>6}{err}"
+            f" {row.p99_ms:>7.2f} {ratio:>6} {spread:>6.0f}%{err}"
         )
+    print("spread = (max - min) / median of the per-round req/s")
 
 
 def print_targets(rows: dict[str, Row]) -> list[str]:
@@ -255,10 +265,10 @@ def print_targets(rows: dict[str, Row]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     ap.add_argument("--quick", action="store_true", help="short run (well under a minute)")
-    ap.add_argument("--rounds", type=int, help="interleaved rounds (default 3, quick 2)")
-    ap.add_argument("--seconds", type=int, help="seconds per wrk run (default 5, quick 2)")
+    ap.add_argument("--rounds", type=int, help="interleaved rounds (default 5, quick 3)")
+    ap.add_argument("--seconds", type=int, help="seconds per wrk run (default 3, quick 1)")
     ap.add_argument("--warmup", type=int, help="seconds of warm-up per case (default 2, quick 1)")
-    ap.add_argument("--connections", type=int, default=32, help="wrk connections (default 32)")
+    ap.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     ap.add_argument(
         "--app",
         choices=("starlette", "raw"),
@@ -281,13 +291,15 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     loadgen.require_wrk()
+    # Servers run in their own sessions: make SIGTERM unwind through the `finally` that stops them.
+    signal.signal(signal.SIGTERM, _terminate)
     if shutil.which("taskset") is None:
         print("bench: taskset (util-linux) is missing; runs will not be pinned", file=sys.stderr)
     fixture.ensure_itsdangerous(__file__)
     pin_self()
 
-    rounds = args.rounds or (2 if args.quick else 3)
-    seconds = args.seconds or (2 if args.quick else 5)
+    rounds = args.rounds or (3 if args.quick else 5)
+    seconds = args.seconds or (1 if args.quick else 3)
     warmup = args.warmup or (1 if args.quick else 2)
     have_lib = inproc.library_available() and not args.stand_in
     wanted = args.cases.split(",") if args.cases else list(CASES)
@@ -305,8 +317,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"setup    server: uvicorn (uvloop, httptools, 1 worker, no access log) on core "
         f"{servers.SERVER_CORE}; wrk -t1 -c{args.connections} on core {loadgen.LOAD_CORE}; "
-        f"127.0.0.1; app={args.app}"
+        f"127.0.0.1; {servers.priority_note()}; app={args.app}"
     )
+    print(f"load     {machine.loadavg()} (other work on the machine makes runs noisy)")
     print(
         f"runs     {rounds} interleaved rounds x {seconds}s per case after {warmup}s warm-up; "
         "medians; ratio = median of per-round ratios to (1)"
@@ -372,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for line in machine.header_lines()[:2]:
         print(line)
+    print(f"load     {machine.loadavg()}")
     print_table(rows)
     print()
     print("targets")

@@ -19,6 +19,32 @@ SERVER_CORE = 0
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+NICE = -10  # as root: favour the benchmark over whatever else the machine is running
+
+
+def _is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def pinned(cmd: list[str], core: int) -> list[str]:
+    """`cmd` pinned to one core with taskset and, as root, at a raised priority. Start it with
+    `start_new_session=True`: the kernel's autogroup scheduler shares CPU between sessions, so
+    the new session's autogroup gets the raised nice value too (plain `nice` alone would only
+    rank processes inside their own session)."""
+    taskset = shutil.which("taskset")
+    if taskset:
+        cmd = [taskset, "-c", str(core), *cmd]
+    if _is_root() and shutil.which("nice"):
+        cmd = ["nice", "-n", str(NICE), *cmd]
+        boost = f'echo {NICE} > /proc/self/autogroup 2>/dev/null; exec "$@"'
+        cmd = ["/bin/sh", "-c", boost, "bench", *cmd]
+    return cmd
+
+
+def priority_note() -> str:
+    return f"nice {NICE} (process and autogroup)" if _is_root() else "normal priority"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -67,14 +93,15 @@ def start(
 ) -> Server:
     port = port or free_port()
     cmd = [sys.executable, os.path.join(HERE, "serve.py"), case, cfg_path, str(port), flavour]
-    taskset = shutil.which("taskset")
-    if pin and taskset:
-        cmd = [taskset, "-c", str(SERVER_CORE), *cmd]
+    if pin:
+        cmd = pinned(cmd, SERVER_CORE)
     fd, log_path = tempfile.mkstemp(prefix=f"bench-{case}-", suffix=".log")
     proc_env = dict(os.environ)
     proc_env.update(env or {})
     with os.fdopen(fd, "wb") as log:
-        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=proc_env)
+        proc = subprocess.Popen(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=proc_env, start_new_session=True
+        )
     return Server(case=case, port=port, proc=proc, log_path=log_path)
 
 
