@@ -134,9 +134,15 @@ async def sign_in(
     got = query_of(location)
     assert got.get("state") == query["state"]
     return Authorization(
-        code=got["code"], state=query["state"], nonce=query["nonce"], verifier=verifier,
-        redirect_uri=query["redirect_uri"], client=client, location=location, params=query,
-    )  # fmt: skip
+        code=got["code"],
+        state=query["state"],
+        nonce=query["nonce"],
+        verifier=verifier,
+        redirect_uri=query["redirect_uri"],
+        client=client,
+        location=location,
+        params=query,
+    )
 
 
 async def exchange(
