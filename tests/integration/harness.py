@@ -6,14 +6,18 @@ client whose transport routes by host — ``localhost:8000`` to the app, Local C
 provider — with one cookie jar, so it behaves like a browser that follows redirects by hand.
 One ``ManualClock`` drives both sides; ``world.advance(s)`` moves time for both at once, while
 ``world.lc.clock.set_offset`` skews only the provider.
+
+``world.backchannel`` records every call the library makes to Local Cognito (request and
+response, read after the fact like a network tap — nothing is changed on the way).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 from starlette.applications import Starlette
@@ -85,6 +89,94 @@ def query_of(url: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
 
 
+@dataclass(frozen=True)
+class Exchange:
+    """One back-channel call the library made to Local Cognito, as seen on the wire."""
+
+    method: str
+    url: str
+    headers: httpx.Headers
+    body: bytes
+    status: int | None  # None: no answer (the connection failed)
+    response: bytes
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path
+
+    @property
+    def form(self) -> dict[str, list[str]]:
+        """The request body as a form (every value of each field)."""
+        return parse_qs(self.body.decode(), keep_blank_values=True)
+
+    def basic_auth(self) -> tuple[str, str] | None:
+        """(client id, secret) from ``Authorization: Basic``, or None."""
+        scheme, _, value = self.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic":
+            return None
+        user, _, password = base64.b64decode(value).decode().partition(":")
+        return unquote(user), unquote(password)
+
+    def json(self) -> Any:
+        import json
+
+        return json.loads(self.response)
+
+
+class Recorder(httpx.AsyncBaseTransport):
+    """Pass requests through unchanged, keeping a copy of each request and answer."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, log: list[Exchange]) -> None:
+        self.inner = inner
+        self.log = log
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body = await request.aread()
+        try:
+            response = await self.inner.handle_async_request(request)
+            content = await response.aread()
+        except Exception:
+            self.log.append(Exchange(request.method, str(request.url), request.headers, body,
+                                     None, b""))
+            raise
+        self.log.append(Exchange(request.method, str(request.url), request.headers, body,
+                                 response.status_code, content))
+        return httpx.Response(response.status_code, headers=response.headers, content=content,
+                              extensions=response.extensions)
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One ``Set-Cookie`` header, parsed: attribute names lower-cased, flags map to ""."""
+
+    raw: str
+    name: str
+    value: str
+    attrs: dict[str, str]
+
+    @property
+    def max_age(self) -> int | None:
+        return int(self.attrs["max-age"]) if "max-age" in self.attrs else None
+
+    @property
+    def deletes(self) -> bool:
+        return self.max_age is not None and self.max_age <= 0
+
+
+def set_cookies(response: httpx.Response) -> list[SetCookie]:
+    """Every ``Set-Cookie`` of ``response``, parsed (RFC 6265 §5.2, without the date parsing)."""
+    out = []
+    for raw in response.headers.get_list("set-cookie"):
+        pair, *attributes = raw.split(";")
+        name, _, value = pair.partition("=")
+        attrs = {}
+        for attribute in attributes:
+            key, _, val = attribute.partition("=")
+            attrs[key.strip().lower()] = val.strip()
+        out.append(SetCookie(raw, name.strip(), value.strip(), attrs))
+    return out
+
+
 @dataclass
 class World:
     """Local Cognito + a protected app + a browser, on one clock."""
@@ -97,6 +189,9 @@ class World:
     provider_http: httpx.AsyncClient
     client: ClientConfig
     visited: list[str] = field(default_factory=list)
+    app_url: str = APP_URL
+    backchannel: list[Exchange] = field(default_factory=list)
+    router: httpx.AsyncBaseTransport | None = None
 
     def advance(self, seconds: float) -> None:
         """Move time forward on both sides (the provider follows the app's clock)."""
@@ -104,9 +199,15 @@ class World:
 
     async def get(self, url: str, **kwargs: Any) -> httpx.Response:
         """One request, no redirect following; relative URLs go to the app."""
-        target = url if "://" in url else APP_URL + url
+        target = url if "://" in url else self.app_url + url
         self.visited.append(target)
         return await self.browser.get(target, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        """One POST, no redirect following; relative URLs go to the app."""
+        target = url if "://" in url else self.app_url + url
+        self.visited.append(target)
+        return await self.browser.post(target, **kwargs)
 
     async def follow(self, url: str, *, limit: int = 10, **kwargs: Any) -> httpx.Response:
         """GET ``url`` and follow redirects across app and provider like a browser."""
@@ -161,7 +262,7 @@ class World:
         response = await self.get(authorize_url)
         while response.status_code in (302, 303):
             location = str(response.url.join(response.headers["location"]))
-            if netloc(location) == netloc(APP_URL):
+            if netloc(location) == netloc(self.app_url):
                 return location
             response = await self.get(location)
         assert response.status_code == 200, response.text
@@ -177,6 +278,58 @@ class World:
         return {c.name: c.value or "" for c in self.browser.cookies.jar
                 if c.domain.lstrip(".") in ("localhost", "localhost.local")}
 
+    def calls(self, path: str) -> list[Exchange]:
+        """The back-channel calls to one provider path (``/oauth2/token``…), oldest first."""
+        return [e for e in self.backchannel if e.path == path]
+
+    async def sign_out(self, **kwargs: Any) -> httpx.Response:
+        """Read the CSRF token from the ``GET /logout`` form and POST it (no redirect followed);
+        ``kwargs`` go to the POST (extra headers, say)."""
+        import re
+
+        form = await self.get("/logout")
+        token = re.search(r'name="csrf" value="([^"]*)"', form.text)
+        assert token is not None, form.text
+        return await self.post("/logout", data={"csrf": token.group(1)}, **kwargs)
+
+    def another_browser(self) -> World:
+        """The same app and provider seen from a second browser (its own cookie jar)."""
+        assert self.router is not None
+        browser = httpx.AsyncClient(transport=self.router, timeout=10)
+        return replace(self, browser=browser, visited=[])
+
+    async def raw(self, method: str, raw_path: str,
+                  headers: Sequence[tuple[str, str]] = ()) -> tuple[int, httpx.Headers, bytes]:
+        """Call the app's ASGI callable with exactly this path (httpx would normalise ``..``),
+        with the browser's cookies for the app; as a server passes it: ``path`` decoded."""
+        path, _, query = raw_path.partition("?")
+        cookie = "; ".join(f"{k}={v}" for k, v in self.app_cookies().items())
+        head = [(k.lower().encode(), v.encode()) for k, v in headers]
+        if cookie:
+            head.append((b"cookie", cookie.encode()))
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+                 "method": method, "scheme": urlsplit(self.app_url).scheme,
+                 "path": unquote(path), "raw_path": path.encode(),
+                 "query_string": query.encode(), "root_path": "",
+                 "headers": [(b"host", netloc(self.app_url).encode()), *head],
+                 "server": ("localhost", 8000), "client": ("127.0.0.1", 50000)}
+        started: dict[str, Any] = {}
+        body = bytearray()
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.update(message)
+            elif message["type"] == "http.response.body":
+                body.extend(message.get("body", b""))
+
+        await self.app(scope, receive, send)
+        headers_out = httpx.Headers([(k.decode("latin-1"), v.decode("latin-1"))
+                                     for k, v in started.get("headers", [])])
+        return started["status"], headers_out, bytes(body)
+
     async def aclose(self) -> None:
         await self.browser.aclose()
         await self.provider_http.aclose()
@@ -186,11 +339,12 @@ class World:
 def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
                 client: ClientConfig | None = None, lc: LocalCognito | None = None,
                 settings_overrides: Mapping[str, Any] | None = None,
-                auth_kwargs: Mapping[str, Any] | None = None) -> World:
+                auth_kwargs: Mapping[str, Any] | None = None, app_url: str = APP_URL) -> World:
     """Wire Local Cognito (demo pool unless ``lc`` is given) and the sample app together.
 
     ``client``: use this app client instead of the demo one (it is registered with the pool and
-    must list ``APP_URL + "/callback/"`` as a callback URL).
+    must list ``app_url + "/callback/"`` as a callback URL). ``app_url``: the app's origin
+    (``https://…`` gives ``__Host-`` cookies; pair it with such a client).
     """
     clock = ManualClock()
     lc = lc or LocalCognito(clock=clock.now)
@@ -199,14 +353,15 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
     else:
         client = lc.demo_client
     provider = httpx.ASGITransport(app=lc.app)
-    provider_http = httpx.AsyncClient(transport=provider, timeout=5)
+    backchannel: list[Exchange] = []
+    provider_http = httpx.AsyncClient(transport=Recorder(provider, backchannel), timeout=5)
     settings = Settings(
         domain=lc.base_url,
         client_id=client.client_id,
         client_secret=client.client_secret or "",
         user_pool_id=lc.pool_id,
         issuer=lc.issuer,
-        app_url=APP_URL,
+        app_url=app_url,
         session_secret=(SECRET,),
         scopes=("openid", "email", "phone", "profile"),
         **dict(settings_overrides or {}),
@@ -215,9 +370,10 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
                        **dict(auth_kwargs or {}))
     app = auth.wrap(sample_app())
     router = HostRouter({
-        netloc(APP_URL): httpx.ASGITransport(app=app),
+        netloc(app_url): httpx.ASGITransport(app=app),
         netloc(lc.base_url): provider,
     })
     browser = httpx.AsyncClient(transport=router, timeout=10)
     return World(lc=lc, auth=auth, clock=clock, app=app, browser=browser,
-                 provider_http=provider_http, client=client)
+                 provider_http=provider_http, client=client, app_url=app_url,
+                 backchannel=backchannel, router=router)
