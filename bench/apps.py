@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 Probe = Callable[[Scope], bool]
 
-CASES = ("bare", "baseline", "hot", "anon", "nocache", "session")
+CASES = ("bare", "baseline", "hot", "hotpub", "anon", "nocache", "session")
 PATHS = ("/protected", "/public")
 
 
@@ -89,7 +89,7 @@ def build(
         from starlette.middleware.sessions import SessionMiddleware
 
         return SessionMiddleware(make(_session_probe), secret_key=cfg["starlette_secret"])
-    if case in ("hot", "anon", "nocache"):
+    if case in ("hot", "hotpub", "anon", "nocache"):
         import ours
 
         return ours.wrap(make, cfg, cache=(case != "nocache"), http=http)

@@ -7,7 +7,8 @@ Serves one tiny endpoint with uvicorn (uvloop + httptools, one worker, access lo
 127.0.0.1, pinned to core 0, and loads it with Debian's `wrk` pinned to core 1, under:
 
   (1) no auth middleware, the request carrying the same cookie bytes   (the baseline)
-  (2) our middleware, a valid signed-in session                         (the hot path)
+  (2) our middleware, a valid signed-in session, protected route        (the hot path)
+  (2b) the same session on a public route (no Cache-Control: no-store to add)
   (3) our middleware, an anonymous request to a public route
   (4) our middleware with its verified-claims cache switched off        (verify every request)
   (5) Starlette's SessionMiddleware holding the same three tokens       (Authlib-style)
@@ -70,6 +71,14 @@ CASES: dict[str, Case] = {
             b"ok:1",
             True,
         ),
+        Case(
+            "hotpub",
+            "(2b) ours, signed-in session, public route",
+            "/public",
+            "cookie_ours",
+            b"ok:1",
+            True,
+        ),
         Case("anon", "(3)  ours, anonymous, public route", "/public", None, b"ok:0", True),
         Case(
             "nocache",
@@ -116,7 +125,8 @@ def preflight(server: servers.Server, case: Case, fx: fixture.Fixture) -> None:
         problems.append(f"status {r.status_code}")
     if r.content != case.expect:
         problems.append(f"body {r.content[:60]!r}, expected {case.expect!r}")
-    if case.key in ("hot", "anon", "baseline", "bare") and r.headers.get_list("set-cookie"):
+    quiet = ("hot", "hotpub", "anon", "baseline", "bare")
+    if case.key in quiet and r.headers.get_list("set-cookie"):
         problems.append("sets cookies on a request that should not need to")
     if problems:
         raise RuntimeError(
@@ -133,6 +143,7 @@ class Row:
     p50_ms: float
     p99_ms: float
     ratio: float | None
+    best_ratio: float | None
     rounds_rps: list[float]
     errors: int
 
@@ -195,9 +206,10 @@ def measure(
     base = results.get("baseline")
     for case in cases:
         rs = results[case.key]
-        ratio = None
+        ratio = best_ratio = None
         if base:
             ratio = statistics.median(r.rps / b.rps for r, b in zip(rs, base, strict=True))
+            best_ratio = max(r.rps for r in rs) / max(b.rps for b in base)
         cookie = fx[case.cookie] if case.cookie else ""
         rows[case.key] = Row(
             key=case.key,
@@ -207,6 +219,7 @@ def measure(
             p50_ms=statistics.median(r.p50_us for r in rs) / 1000,
             p99_ms=statistics.median(r.p99_us for r in rs) / 1000,
             ratio=ratio,
+            best_ratio=best_ratio,
             rounds_rps=[round(r.rps) for r in rs],
             errors=sum(r.errors for r in rs),
         )
@@ -216,48 +229,58 @@ def measure(
 def print_table(rows: dict[str, Row]) -> None:
     print(
         f"{'case':<48} {'cookie B':>8} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'x(1)':>6}"
-        f" {'spread':>7}"
+        f" {'best':>6} {'spread':>7}"
     )
-    print("-" * 96)
+    print("-" * 103)
     for row in rows.values():
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
+        best = f"{row.best_ratio:.2f}" if row.best_ratio is not None else "-"
         err = f"  ({row.errors} errors)" if row.errors else ""
         spread = (max(row.rounds_rps) - min(row.rounds_rps)) / row.rps * 100 if row.rps else 0
         print(
             f"{row.label:<48} {row.cookie_bytes:>8,} {row.rps:>9,.0f} {row.p50_ms:>7.2f}"
-            f" {row.p99_ms:>7.2f} {ratio:>6} {spread:>6.0f}%{err}"
+            f" {row.p99_ms:>7.2f} {ratio:>6} {best:>6} {spread:>6.0f}%{err}"
         )
-    print("spread = (max - min) / median of the per-round req/s")
+    print(
+        "x(1) = median of per-round ratios to (1); best = best round / best round of (1);\n"
+        "spread = (max - min) / median of the per-round req/s (noise from other work)"
+    )
 
 
 def print_targets(rows: dict[str, Row]) -> list[str]:
+    """Each target judged on the median ratios; the best-round ratio is shown alongside."""
     lines: list[str] = []
 
-    def ratio(key: str) -> float | None:
-        row = rows.get(key)
-        return row.ratio if row else None
+    def pair(num: str, den: str) -> tuple[float, float] | None:
+        a, b = rows.get(num), rows.get(den)
+        if a is None or b is None:
+            return None
+        if a.ratio is None or a.best_ratio is None or not b.ratio or not b.best_ratio:
+            return None
+        if den == "baseline":
+            return a.ratio, a.best_ratio
+        return a.ratio / b.ratio, a.best_ratio / b.best_ratio
 
-    def check(name: str, value: float | None, target: float, unit: str = "x") -> None:
-        if value is None:
+    def check(name: str, num: str, den: str, target: float) -> None:
+        got = pair(num, den)
+        if got is None:
             lines.append(f"  [n/a ]  {name}: not measured")
             return
+        value, best = got
         mark = "MET " if value >= target else "MISS"
-        lines.append(f"  [{mark}]  {name}: {value:.2f}{unit} (target >= {target:.2f}{unit})")
-
-    check("hot path (2) / baseline (1)", ratio("hot"), 0.90)
-    check("anonymous (3) / baseline (1)", ratio("anon"), 0.95)
-    if "hot" in rows and "nocache" in rows:
-        check("hot path (2) / verify-every-request (4)", rows["hot"].rps / rows["nocache"].rps, 2.0)
-    else:
-        check("hot path (2) / verify-every-request (4)", None, 2.0)
-    if "hot" in rows and "session" in rows:
-        check("hot path (2) / SessionMiddleware (5)", rows["hot"].rps / rows["session"].rps, 1.0)
-    else:
-        check("hot path (2) / SessionMiddleware (5)", None, 1.0)
-    if "anon" in rows and "bare" in rows:
         lines.append(
-            f"  [info]  anonymous (3) / no-auth-no-cookie (1'): "
-            f"{rows['anon'].rps / rows['bare'].rps:.2f}x"
+            f"  [{mark}]  {name}: {value:.2f}x (target >= {target:.2f}x; best rounds {best:.2f}x)"
+        )
+
+    check("hot path (2) / baseline (1)", "hot", "baseline", 0.90)
+    check("anonymous (3) / baseline (1)", "anon", "baseline", 0.95)
+    check("hot path (2) / verify-every-request (4)", "hot", "nocache", 2.0)
+    check("hot path (2) / SessionMiddleware (5)", "hot", "session", 1.0)
+    got = pair("anon", "bare") if "bare" in rows else None
+    if got is not None and rows["bare"].ratio:
+        lines.append(
+            f"  [info]  anonymous (3) / no-auth-no-cookie (1'): {got[0]:.2f}x"
+            f" (best rounds {got[1]:.2f}x)"
         )
     return lines
 
