@@ -53,6 +53,28 @@ async def _api_me(request: Request) -> JSONResponse:
     return JSONResponse({"sub": user.sub, "email": user.email, "groups": list(user.groups)})
 
 
+async def _api_user(request: Request) -> JSONResponse:
+    """Everything the library tells the app about the user (``User``'s public fields)."""
+    user = get_user(request)
+    if user is None:
+        return JSONResponse({"error": "login_required"}, status_code=401)
+    return JSONResponse({
+        "issuer": user.issuer, "sub": user.sub, "username": user.username, "email": user.email,
+        "email_verified": user.email_verified, "groups": list(user.groups),
+        "scopes": sorted(user.scopes), "expires_at": user.expires_at,
+    })
+
+
+async def _api_admin(request: Request) -> JSONResponse:
+    """An API route that needs a scope: the app authorises on the verified access token."""
+    user = get_user(request)
+    if user is None:
+        return JSONResponse({"error": "login_required"}, status_code=401)
+    if "aws.cognito.signin.user.admin" not in user.scopes:
+        return JSONResponse({"error": "insufficient_scope"}, status_code=403)
+    return JSONResponse({"admin": True, "sub": user.sub})
+
+
 async def _echo_path(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"protected content at {request.url.path}")
 
@@ -65,6 +87,8 @@ def sample_app() -> Starlette:
         Route("/protected", _protected, methods=["GET", "HEAD", "POST"]),
         Route("/protected/{rest:path}", _echo_path, methods=["GET", "HEAD", "OPTIONS"]),
         Route("/api/me", _api_me),
+        Route("/api/user", _api_user),
+        Route("/api/admin", _api_admin),
     ])
 
 
@@ -339,14 +363,16 @@ class World:
 def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
                 client: ClientConfig | None = None, lc: LocalCognito | None = None,
                 settings_overrides: Mapping[str, Any] | None = None,
-                auth_kwargs: Mapping[str, Any] | None = None, app_url: str = APP_URL) -> World:
+                auth_kwargs: Mapping[str, Any] | None = None, app_url: str = APP_URL,
+                clock: ManualClock | None = None) -> World:
     """Wire Local Cognito (demo pool unless ``lc`` is given) and the sample app together.
 
     ``client``: use this app client instead of the demo one (it is registered with the pool and
     must list ``app_url + "/callback/"`` as a callback URL). ``app_url``: the app's origin
-    (``https://…`` gives ``__Host-`` cookies; pair it with such a client).
+    (``https://…`` gives ``__Host-`` cookies; pair it with such a client). ``clock``: the app's
+    clock — pass the one ``lc`` was built on when sharing a pool between worlds.
     """
-    clock = ManualClock()
+    clock = clock or ManualClock()
     lc = lc or LocalCognito(clock=clock.now)
     if client is not None:
         lc.add_client(client)
