@@ -24,6 +24,7 @@ import sys
 import time
 from typing import Any
 
+import apps
 import fixture
 from starlette.types import ASGIApp, Message
 
@@ -162,6 +163,64 @@ async def pyinstrument_tree(app: ASGIApp, case: str, fx: fixture.Fixture, n: int
     return str(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
+async def breakdown(setup: Any, n: int) -> str:
+    """Where the hot path's extra µs go: an ablation (the same session with route protection off)
+    and micro-timings of each step with the middleware's own objects. Reads middleware internals
+    (names as of this writing); a step that no longer exists is reported as such."""
+    import timeit
+
+    import ours
+
+    from cognito_gate import CognitoAuth
+
+    fx = setup.fixture
+    hot = setup.apps["hot"]
+    out = io.StringIO()
+    base_t = await time_case(setup.apps["baseline"], "hot", fx, n)
+    hot_t = await time_case(hot, "hot", fx, n)
+    unprotected = CognitoAuth(ours.settings(fx), protect=(), http=hot.auth.http).wrap(
+        apps.starlette_app(ours.user_probe)
+    )
+    unprot_t = await time_case(unprotected, "hot", fx, n)
+    out.write(f"ablation, {n} calls best of 5 (µs per request):\n")
+    out.write(f"  no-auth app, same request             {base_t:8.2f}\n")
+    out.write(f"  ours, /protected (route protection)    {hot_t:8.2f}  (+{hot_t - base_t:.2f})\n")
+    out.write(
+        f"  ours, same path with protect=()        {unprot_t:8.2f}  (+{unprot_t - base_t:.2f})"
+        f"  -> protection/no-store costs {hot_t - unprot_t:.2f}\n"
+    )
+    try:
+        from cognito_gate import get_user
+        from cognito_gate.asgi.cookieheader import find_cookie
+
+        cookie = fx["cookie_ours"].encode("latin-1")
+        found = find_cookie(cookie, hot._first)
+        scope = make_scope("hot", fx)
+        await hot(scope, _receive, _noop_send)
+        g: dict[str, Any] = {
+            "find_cookie": find_cookie, "cookie": cookie, "first": hot._first, "found": found,
+            "hot": hot._hot, "now": hot._now, "protect": hot._protect, "rest": hot._rest,
+            "get_user": get_user, "scope": scope, "headers": scope["headers"],
+        }  # fmt: skip
+        steps = [
+            ("header scan loop", "for k, v in headers:\n    if k == b'cookie': c = v"),
+            ("find_cookie(cookie, first)", "find_cookie(cookie, first)"),
+            ("clock now()", "now()"),
+            ("hot.get(found[:48], now())", "hot.get(found[:48], now())"),
+            ("entry[0] == found", "e = hot.get(found[:48], now())\ne[0] == found"),
+            ("rest-chunks tuple (empty)", "tuple(find_cookie(cookie, x) for x in rest[:0])"),
+            ("protect(path)", "protect('/protected')"),
+            ("get_user(scope) in the endpoint", "get_user(scope)"),
+        ]
+        out.write("micro-timings (ns per call, best of 5):\n")
+        for label, stmt in steps:
+            ns = min(timeit.repeat(stmt, globals=g, number=100_000, repeat=5)) / 100_000 * 1e9
+            out.write(f"  {label:<34} {ns:8.0f}\n")
+    except (AttributeError, ImportError, TypeError) as exc:
+        out.write(f"micro-timings unavailable (middleware internals changed: {exc})\n")
+    return out.getvalue()
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="profile one benchmark case in-process")
     ap.add_argument("--case", default="hot", choices=list(SHAPES))
@@ -170,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--pyinstrument", action="store_true", help="pyinstrument tree, not cProfile")
     ap.add_argument("--app", choices=("starlette", "raw"), default="starlette")
     ap.add_argument("--no-timing", action="store_true", help="skip the unprofiled timings")
+    ap.add_argument(
+        "--breakdown", action="store_true", help="ablation + micro-timings of the hot path steps"
+    )
     ap.add_argument("--no-pin", action="store_true", help="do not pin to core 0 / raise priority")
     args = ap.parse_args(argv)
     fixture.ensure_itsdangerous(__file__)
@@ -206,6 +268,8 @@ async def amain(args: argparse.Namespace) -> int:
                     extra = f"  (+{us - ref:.2f} µs vs no-auth)"
                 print(f"  {case:<9} {us:8.2f} µs{extra}")
         print()
+        if args.breakdown and "hot" in built:
+            print(await breakdown(setup, args.n))
         if args.pyinstrument:
             print(await pyinstrument_tree(built[args.case], args.case, fx, args.n))
         else:
