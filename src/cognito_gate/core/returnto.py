@@ -7,14 +7,15 @@ from urllib.parse import unquote
 __all__ = ["MAX_RETURN_TO", "safe_return_to"]
 
 MAX_RETURN_TO = 2048
-_FORBIDDEN = frozenset(chr(c) for c in range(0x21)) | {"\x7f", "\\"}
+_CONTROL = frozenset(chr(c) for c in range(0x20)) | {"\x7f", "\\"}
+_FORBIDDEN = _CONTROL | {" "}  # a raw space is never in a URL; an encoded one (%20) is fine
 
 
-def _acceptable(path: str) -> bool:
+def _acceptable(path: str, forbidden: frozenset[str] = _CONTROL) -> bool:
     return (
         path.startswith("/")
         and not path.startswith(("//", "/\\"))
-        and not any(ch in _FORBIDDEN for ch in path)
+        and not any(ch in forbidden for ch in path)
     )
 
 
@@ -23,10 +24,13 @@ def safe_return_to(value: str | None, default: str = "/") -> str:
 
     Accepted: ASCII, starts with exactly one ``/`` not followed by ``/`` or ``\\``, no control
     characters, whitespace or backslash, at most 2048 characters — and the same holds after
-    percent-decoding (up to three rounds), so ``/%2F%2Fevil`` and ``/%5Cevil`` are refused too.
+    percent-decoding (up to three rounds; a decoded space is fine, ``?q=a%20b``), so
+    ``/%2F%2Fevil`` and ``/%5Cevil`` are refused too.
     The caller prefixes the app's own origin, so a scheme or host can never sneak in.
     """
     if not value or len(value) > MAX_RETURN_TO or not value.isascii():
+        return default
+    if not _acceptable(value, _FORBIDDEN):
         return default
     decoded = value
     for _ in range(3):
