@@ -20,6 +20,14 @@ from .helpers import exchange, peek, refresh, sign_in, tokens_for, userinfo
 JWKS = "/eu-west-1_TestPool1/.well-known/jwks.json"
 
 
+def _parses(content: bytes) -> bool:
+    try:
+        json.loads(content)
+    except ValueError:
+        return False
+    return True
+
+
 async def published(http) -> KeySet:
     return KeySet.import_key_set((await http.get(JWKS)).json())
 
@@ -64,7 +72,7 @@ async def test_endpoint_status_fault(lc, http, endpoint):
     ("body", "check"),
     [
         ("html", lambda r: r.headers["content-type"].startswith("text/html") and "<h1>" in r.text),
-        ("invalid_json", lambda r: pytest.raises(json.JSONDecodeError, r.json) is not None),
+        ("invalid_json", lambda r: not _parses(r.content)),
         ("huge", lambda r: len(r.content) > 4_000_000 and r.json()["keys"] == []),
         ("empty", lambda r: r.content == b""),
         ("custom text", lambda r: r.text == "custom text"),
@@ -227,9 +235,12 @@ async def test_claim_faults(lc, http):
     claims = peek(tokens["id_token"])[1]
     assert claims["iss"] == "https://evil.example"
     assert claims["aud"] == ["web-client", "other"]
-    assert claims["nonce"] == "forged" and claims["at_hash"] == "AAAA"
-    assert claims["token_use"] == "access" and claims["email_verified"] == "true"
-    assert "sub" not in claims and "iat" not in claims
+    assert claims["nonce"] == "forged"
+    assert claims["at_hash"] == "AAAA"
+    assert claims["token_use"] == "access"
+    assert claims["email_verified"] == "true"
+    assert "sub" not in claims
+    assert "iat" not in claims
     assert claims["exp"] < lc.clock.now()
     assert claims["nbf"] > lc.clock.now()
     assert verifies(tokens["id_token"], await published(http))  # signed: only the claims lie
@@ -239,14 +250,16 @@ async def test_access_token_claim_faults(lc, http):
     lc.faults.access_token(claims={"client_id": "other-client"}, remove=["exp"])
     tokens, _ = await tokens_for(http, lc)
     claims = peek(tokens["access_token"])[1]
-    assert claims["client_id"] == "other-client" and "exp" not in claims
+    assert claims["client_id"] == "other-client"
+    assert "exp" not in claims
 
 
 async def test_aud_removed_and_nonce_removed(lc, http):
     lc.faults.id_token(remove=["aud", "nonce"])
     tokens, _ = await tokens_for(http, lc)
     claims = peek(tokens["id_token"])[1]
-    assert "aud" not in claims and "nonce" not in claims
+    assert "aud" not in claims
+    assert "nonce" not in claims
 
 
 async def test_refresh_id_token_faults_apply_only_to_refreshed_tokens(lc, http):
@@ -255,7 +268,9 @@ async def test_refresh_id_token_faults_apply_only_to_refreshed_tokens(lc, http):
     assert peek(tokens["id_token"])[1]["sub"] != "changed"
     refreshed = (await refresh(http, WEB, tokens["refresh_token"])).json()
     claims = peek(refreshed["id_token"])[1]
-    assert claims["sub"] == "changed" and claims["azp"] == "someone" and claims["auth_time"] == 1
+    assert claims["sub"] == "changed"
+    assert claims["azp"] == "someone"
+    assert claims["auth_time"] == 1
 
 
 async def test_bulk_claims_make_tokens_big(lc, http):
@@ -274,7 +289,8 @@ async def test_token_response_faults(lc, http):
     response = await exchange(http, await sign_in(http, lc))
     body = response.json()
     assert "id_token" not in body
-    assert body["token_type"] == "mac" and body["expires_in"] == "3600"
+    assert body["token_type"] == "mac"
+    assert body["expires_in"] == "3600"
     lc.faults.token_response(expires_in=None)
     assert "expires_in" not in (await exchange(http, await sign_in(http, lc))).json()
 
@@ -283,7 +299,8 @@ async def test_userinfo_faults(lc, http):
     tokens, _ = await tokens_for(http, lc)
     lc.faults.userinfo(claims={"sub": "someone-else"}, remove=["email"])
     body = (await userinfo(http, tokens["access_token"])).json()
-    assert body["sub"] == "someone-else" and "email" not in body
+    assert body["sub"] == "someone-else"
+    assert "email" not in body
 
 
 async def test_authorize_faults(lc, http):
@@ -363,7 +380,8 @@ async def test_admin_api_controls_faults_users_clock_and_codes(lc, http):
     created = await http.post(
         "/_local/users", json={"email": "api@example.com", "password": "Api-password-1"}
     )
-    assert created.status_code == 201 and created.json()["sub"] == lc.user("api@example.com").sub
+    assert created.status_code == 201
+    assert created.json()["sub"] == lc.user("api@example.com").sub
     again = await http.post("/_local/users", json={"email": "api@example.com", "password": "x"})
     assert again.status_code == 409
     assert (await http.post("/_local/users", json={"email": 3})).status_code == 400
