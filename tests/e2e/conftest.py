@@ -11,9 +11,11 @@ import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import uvicorn
@@ -115,12 +117,70 @@ def serve_in_thread(app: ASGIApp, sock: socket.socket) -> Iterator[None]:
         thread.join(10)
 
 
-@pytest.fixture
-def demo(lc: LocalCognito) -> Iterator[ServedApp]:
-    """The demo app on http://localhost:<free port>, registered with Local Cognito's demo client."""
+@contextlib.contextmanager
+def running_demo(
+    lc: LocalCognito, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+) -> Iterator[ServedApp]:
+    """The demo app on http://localhost:<free port>, registered with Local Cognito's demo client;
+    `wrap` puts a test-only ASGI layer around it (e.g. to rewrite cookie flags)."""
     sock = free_socket()
     url = f"http://localhost:{sock.getsockname()[1]}"
     clock = ManualClock()
     settings = local_settings(lc, url, {"SESSION_SECRET": SESSION_SECRET}, dotenv=None)
-    with serve_in_thread(create_app(settings, clock=clock), sock):
+    app = create_app(settings, clock=clock)
+    with serve_in_thread(wrap(app) if wrap else app, sock):
         yield ServedApp(url, clock)
+
+
+@pytest.fixture
+def demo(lc: LocalCognito) -> Iterator[ServedApp]:
+    with running_demo(lc) as served:
+        yield served
+
+
+class Loopback:
+    """A tiny site on 127.0.0.1 (another site than the app's localhost): it records the path and
+    query of every GET and answers with `pages[path]`, or a plain "received" page."""
+
+    def __init__(self) -> None:
+        self.requests: list[str] = []
+        self.pages: dict[str, str] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                site.requests.append(self.path)
+                body = site.pages.get(urlsplit(self.path).path, RECEIVED).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass  # the query holds authorization codes: keep it out of the output
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def last_query(self, path: str) -> dict[str, str]:
+        """The query of the latest request to `path` (fails if there was none)."""
+        hits = [p for p in self.requests if urlsplit(p).path == path]
+        assert hits, f"nothing arrived at {path}"
+        return dict(parse_qsl(urlsplit(hits[-1]).query))
+
+
+RECEIVED = (
+    "<!doctype html><title>Received</title><body style='font:18px system-ui;padding:40px'>"
+    "<h1>Loopback callback</h1><p>The test's loopback server received this request.</p>"
+)
+
+
+@pytest.fixture
+def loopback() -> Iterator[Loopback]:
+    site = Loopback()
+    thread = threading.Thread(target=site.server.serve_forever, daemon=True)
+    thread.start()
+    yield site
+    site.server.shutdown()
+    site.server.server_close()

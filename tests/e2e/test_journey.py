@@ -62,6 +62,9 @@ def test_sign_up_refresh_sign_out(
     expect(page.locator("table.claims")).to_contain_text("token_use")
     first_expiry = expiry_text(page)
     shots(page, "protected")
+    page.set_viewport_size({"width": 390, "height": 800})
+    shots(page, "protected-phone")
+    page.set_viewport_size({"width": 1100, "height": 800})
 
     # An hour and a bit later the access token has expired: the page is still served, refreshed.
     lc.clock.advance(3700)

@@ -31,10 +31,20 @@ def create_app(
     """Build the demo: `/`, `/protected`, `/api/me`, and styled pages for every error."""
 
     def auth_error_page(request: Request, error: AuthError) -> Response:
-        return error_page(request, error.status, error.title, error.message, error.code)
+        # The sign-in state is unknown here (the session may be fine, e.g. during an outage or a
+        # refused sign-out), so the header must not claim "Not signed in".
+        return error_page(
+            request, error.status, error.title, error.message, error.code, state_known=False
+        )
 
     def error_page(
-        request: Request, status: int, title: str, message: str, code: str | None = None
+        request: Request,
+        status: int,
+        title: str,
+        message: str,
+        code: str | None = None,
+        *,
+        state_known: bool = True,
     ) -> Response:
         # Offer the one next step that can help: retry an outage, or start sign-in afresh.
         retry = None
@@ -46,7 +56,9 @@ def create_app(
         return page(
             request,
             "error.html",
+            status_code=status,
             status=status,
+            state_known=state_known,
             title=title,
             message=message,
             code=code,

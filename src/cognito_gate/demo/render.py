@@ -32,11 +32,11 @@ PAGE_HEADERS = {
 TIME_CLAIMS = frozenset({"exp", "iat", "nbf", "auth_time"})
 
 
-def page(request: Request, template: str, *, status: int = 200, **context: Any) -> Response:
+def page(request: Request, template: str, *, status_code: int = 200, **context: Any) -> Response:
     """Render `template` with the signed-in user (if any) and the demo's security headers."""
     context.setdefault("user", get_user(request))
     return TEMPLATES.TemplateResponse(
-        request, template, context, status_code=status, headers=PAGE_HEADERS
+        request, template, context, status_code=status_code, headers=PAGE_HEADERS
     )
 
 
