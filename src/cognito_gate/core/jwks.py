@@ -21,6 +21,7 @@ from joserfc.jwk import RSAKey
 
 from .clock import Clock
 from .errors import ProviderUnavailable, TokenRejected
+from .tokens import deadline_for
 
 __all__ = ["JWKSCache", "usable_keys"]
 
@@ -28,7 +29,6 @@ log = logging.getLogger("cognito_gate.jwks")
 
 _MIN_RSA_BITS = 2048
 _MAX_BACKOFF = 300.0
-_DEADLINE = 10.0
 
 
 def usable_keys(document: Any) -> dict[str, RSAKey]:
@@ -71,6 +71,7 @@ class JWKSCache:
     ) -> None:
         self.url = url
         self._http = http
+        self._deadline = deadline_for(http)
         self._clock = clock
         self._max_age = max_age
         self._stale_max = stale_max
@@ -110,7 +111,7 @@ class JWKSCache:
 
     async def _fetch(self) -> bool:
         try:
-            async with asyncio.timeout(_DEADLINE):
+            async with asyncio.timeout(self._deadline):
                 response = await self._http.get(self.url, headers={"accept": "application/json"})
             keys = usable_keys(response.json()) if response.status_code == 200 else {}
             reason = f"http_{response.status_code}" if response.status_code != 200 else "no_keys"

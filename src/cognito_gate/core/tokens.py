@@ -1,7 +1,8 @@
 """Token endpoint client: code exchange, refresh and revocation, server to server.
 
 Form-encoded POSTs with HTTP Basic client authentication only (never also in the body), explicit
-timeouts plus a total deadline on every call, and a strict split between definitive OAuth errors
+timeouts plus a total deadline on every call (``deadline_for``: the HTTP client's longest timeout,
+at most 10 s), and a strict split between definitive OAuth errors
 (``ProviderRejected``: ``invalid_grant``, ``invalid_client``…) and transient trouble
 (``ProviderUnavailable``: network, timeout, 5xx, 429, HTML or garbage). Nothing is ever retried
 here: a code is single-use, and a rotated refresh token must not be replayed.
@@ -20,7 +21,7 @@ import httpx
 
 from .errors import AuthError, ProviderRejected, ProviderUnavailable
 
-__all__ = ["DEADLINE", "TokenClient", "TokenSet", "default_http_client"]
+__all__ = ["DEADLINE", "TokenClient", "TokenSet", "deadline_for", "default_http_client"]
 
 log = logging.getLogger("cognito_gate.tokens")
 
@@ -33,6 +34,16 @@ def default_http_client() -> httpx.AsyncClient:
     """3 s to connect, 10 s per read/write, TLS verification on, no redirects followed."""
     return httpx.AsyncClient(timeout=httpx.Timeout(DEADLINE, connect=3.0), verify=True,
                              follow_redirects=False)
+
+
+def deadline_for(http: httpx.AsyncClient) -> float:
+    """Total deadline of one call to Cognito: the client's longest configured timeout, at most
+    ``DEADLINE``. An app that gives shorter timeouts gets a shorter total wait, which also holds
+    for a body trickled in under the read timeout and for transports that do not enforce httpx's
+    per-phase timeouts (FT-04)."""
+    timeout = http.timeout
+    limits = [t for t in (timeout.connect, timeout.read, timeout.write, timeout.pool) if t]
+    return min(DEADLINE, max(limits)) if limits else DEADLINE
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +90,7 @@ class TokenClient:
         self._token_url = token_url
         self._revoke_url = revoke_url
         self._http = http
+        self._deadline = deadline_for(http)
         basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
         self._headers = {"authorization": f"Basic {basic}", "accept": "application/json",
                          "content-type": "application/x-www-form-urlencoded"}
@@ -100,7 +112,7 @@ class TokenClient:
     async def revoke(self, refresh_token: str) -> bool:
         """Revoke a refresh token (LO-03). Failures are logged, never raised: sign-out goes on."""
         try:
-            async with asyncio.timeout(DEADLINE):
+            async with asyncio.timeout(self._deadline):
                 response = await self._http.post(self._revoke_url, data={"token": refresh_token},
                                                  headers=self._headers)
         except (httpx.HTTPError, TimeoutError) as exc:
@@ -113,7 +125,7 @@ class TokenClient:
 
     async def _post_token(self, form: dict[str, str]) -> Any:
         try:
-            async with asyncio.timeout(DEADLINE):
+            async with asyncio.timeout(self._deadline):
                 response = await self._http.post(self._token_url, data=form,
                                                  headers=self._headers)
         except TimeoutError:
