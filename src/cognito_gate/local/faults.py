@@ -52,6 +52,9 @@ Other switches:
   ``form_post=True`` delivers the response as an auto-submitted POST form.
 * ``faults.jwks(extra_keys=["unknown_kty", "enc", "broken_rsa"])`` — publish unusable keys next
   to the real ones.
+* ``faults.ignore_pkce()`` — redeem codes without checking ``code_verifier`` against the
+  challenge (a provider with PKCE off), so the relying party's nonce check must catch code
+  injection on its own (AZ-07).
 * ``faults.detect_refresh_replay()`` — RFC 9700 replay detection: a rotated refresh token used
   after its grace period revokes the whole lineage (rotation itself is per client:
   ``ClientConfig(rotation=True, rotation_grace_seconds=…)``).
@@ -183,6 +186,7 @@ class Faults:
         self._lock = threading.Lock()
         self._armed: dict[str, _Armed] = {}
         self._replay_detection = False
+        self._ignore_pkce = False
 
     def _arm(self, slot: str, spec: object, times: int | None) -> None:
         if times is not None and times < 1:
@@ -242,6 +246,13 @@ class Faults:
     def replay_detection(self) -> bool:
         return self._replay_detection
 
+    def ignore_pkce(self, on: bool = True) -> None:
+        self._ignore_pkce = on
+
+    @property
+    def pkce_ignored(self) -> bool:
+        return self._ignore_pkce
+
     def clock_offset(self, seconds: float) -> None:
         self._clock.set_offset(seconds)
 
@@ -250,6 +261,7 @@ class Faults:
         with self._lock:
             self._armed.clear()
         self._replay_detection = False
+        self._ignore_pkce = False
         self._clock.set_offset(0)
 
     def active(self) -> dict[str, Any]:
@@ -260,6 +272,8 @@ class Faults:
                 for slot, a in self._armed.items()
             }
         out["replay_detection"] = self._replay_detection
+        if self._ignore_pkce:
+            out["ignore_pkce"] = True
         out["clock_offset"] = self._clock.offset
         return out
 
@@ -282,6 +296,7 @@ _JSON_SWITCHES = (
     "authorize",
     "jwks",
     "detect_refresh_replay",
+    "ignore_pkce",
     "clock_offset",
     "reset",
 )
