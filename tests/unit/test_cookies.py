@@ -9,6 +9,7 @@ from conftest import SECRET
 
 from cognito_gate.core.cookies import (
     MAX_CHUNKS,
+    MAX_COOKIE_BYTES,
     CookieNames,
     CookiePolicy,
     SealedBox,
@@ -52,7 +53,7 @@ def test_CK_01_flags_https_and_http_loopback():
     assert plain.delete("cg.0")[1].decode() == "cg.0=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"
 
 
-@pytest.mark.parametrize("size", [10, 3000, 3950, 3990, 7000, 11000, 15500])
+@pytest.mark.parametrize("size", [10, 3000, 3950, 3990, 5000, 7000, 7100])
 def test_CK_03_every_set_cookie_at_most_4000_bytes(size: int):
     names = CookieNames(CookiePolicy(secure=True), "cg")
     value = secrets.token_urlsafe(size)[:size]
@@ -67,6 +68,18 @@ def test_CK_03_every_set_cookie_at_most_4000_bytes(size: int):
 def test_CK_03_too_large_refused_not_truncated():
     names = CookieNames(CookiePolicy(secure=True), "cg")
     assert names.write("x" * (4000 * MAX_CHUNKS), 60, {}) is None
+
+
+@pytest.mark.parametrize("size", [7200, 9000, 11000, 15500])
+def test_CK_03_cookie_header_budget_refused_beyond_about_7_kb(size: int):
+    """Every chunk fits its own Set-Cookie, but together they would pass 8 KB of Cookie header,
+    which proxies refuse: the write is refused (session_too_large) instead."""
+    names = CookieNames(CookiePolicy(secure=True), "cg")
+    assert names.write("x" * size, 60, {}) is None
+    headers = names.write("x" * 7000, 60, {})
+    assert headers is not None
+    pairs = [line.decode().split(";")[0] for _, line in headers]
+    assert len("; ".join(pairs)) <= MAX_COOKIE_BYTES
 
 
 def test_stale_chunks_expired_on_write():

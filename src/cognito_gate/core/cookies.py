@@ -2,8 +2,10 @@
 
 Keys are derived once (HKDF-SHA256, salt = purpose) from every ``SESSION_SECRET``; each sealed
 value starts with a key-id byte so values sealed under a retired secret still open. Values are
-split into chunks so each complete ``Set-Cookie`` header stays under ``MAX_SET_COOKIE`` bytes; the
-first chunk carries the chunk count, so a missing chunk is detected instead of mis-decoded.
+split into chunks so each complete ``Set-Cookie`` header stays under ``MAX_SET_COOKIE`` bytes and
+all chunks together under ``MAX_COOKIE_BYTES`` of the browser's ``Cookie`` header (proxies such as
+CloudFront and nginx refuse request headers past 8 KB); the first chunk carries the chunk count,
+so a missing chunk is detected instead of mis-decoded.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 __all__ = [
     "MAX_CHUNKS",
+    "MAX_COOKIE_BYTES",
     "MAX_SET_COOKIE",
     "CookieNames",
     "CookiePolicy",
@@ -31,6 +34,7 @@ __all__ = [
 ]
 
 MAX_SET_COOKIE = 4000
+MAX_COOKIE_BYTES = 7 * 1024  # one chunked value in the Cookie header; room left for the rest
 MAX_CHUNKS = 4
 _MAX_PLAINTEXT = 64 * 1024
 _HEADER = b"set-cookie"
@@ -137,9 +141,11 @@ class CookieNames:
         self, value: str, max_age: int, present: Mapping[str, str]
     ) -> list[tuple[bytes, bytes]] | None:
         """Set-Cookie headers for ``value`` split into chunks (``"<n>."`` leads the first), plus
-        deletions of stale chunks the browser still holds; None if more than MAX_CHUNKS needed."""
+        deletions of stale chunks the browser still holds; None if the chunks would take more
+        than ``MAX_COOKIE_BYTES`` of the ``Cookie`` header (CK-03)."""
         count = -(-(len(value) + 2) // self.room)
-        if count > MAX_CHUNKS:
+        in_header = len(value) + 2 + sum(len(n) + 3 for n in self.chunks[:count])  # "n=", "; "
+        if count > MAX_CHUNKS or in_header > MAX_COOKIE_BYTES:
             return None
         head = f"{count}." + value
         parts = [head[i : i + self.room] for i in range(0, len(head), self.room)]
