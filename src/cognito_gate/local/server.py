@@ -23,8 +23,15 @@ def run_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Itera
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
+    # Shutdown cancels whatever still runs after a second: a stalled or trickling answer (a
+    # fault switch) must not hold the server open once its client has gone.
     config = uvicorn.Config(
-        app, lifespan="off", log_level="warning", loop="asyncio", access_log=False
+        app,
+        lifespan="off",
+        log_level="warning",
+        loop="asyncio",
+        access_log=False,
+        timeout_graceful_shutdown=1,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
