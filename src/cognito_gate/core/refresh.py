@@ -4,9 +4,11 @@
   callers arriving shortly after (still holding the old cookie) reuse its result (RF-05).
 * New tokens are fully verified and must continue the same sign-in (RF-02); a rotated refresh
   token replaces the old one, a missing one keeps it (RF-03).
-* Definitive failures (``invalid_grant`` and friends, or tokens that fail checks) end the session
-  (RF-04); transient ones raise ``ProviderUnavailable`` and are remembered for a short cool-off so
-  a down provider is not hammered (RF-07). The caller decides whether the old token still serves.
+* Definitive failures (``invalid_grant``, or tokens that fail checks) end the session (RF-04);
+  transient ones raise ``ProviderUnavailable`` and are remembered for a short cool-off so a down
+  provider is not hammered (RF-07). Other OAuth errors (``invalid_client``…) are about the app
+  client, not the session, and are treated like an outage: only ``invalid_grant`` ends it. The
+  caller decides whether the old token still serves.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from .claims import check_at_hash, check_same_session
 from .clock import Clock
-from .errors import AuthError, ProviderUnavailable, TokenRejected
+from .errors import AuthError, ProviderRejected, ProviderUnavailable, TokenRejected
 from .session import SessionData
 from .tokens import TokenClient
 from .ttlcache import ExpiringLRU
@@ -103,6 +105,13 @@ class Refresher:
             self._recent.put(key, exc, self._clock.now() + self._cooloff)
             raise
         except AuthError as exc:
+            if isinstance(exc, ProviderRejected) and exc.error != "invalid_grant":
+                # A rotated client secret or a grant no longer allowed: the operator must act,
+                # and ending every session would sign the whole site out. Keep the session.
+                log.error("refresh: the token endpoint refused this app client (%s)", exc.reason)
+                kept = ProviderUnavailable(exc.reason)
+                self._recent.put(key, kept, self._clock.now() + self._cooloff)
+                raise kept from None
             log.info("refresh: session ended (%s)", exc.reason)
             ended = AuthError.of("session_ended", reason=exc.reason)
             self._recent.put(key, ended, self._clock.now() + self._reuse)
