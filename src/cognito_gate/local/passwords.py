@@ -41,7 +41,7 @@ def policy_problems(password: str) -> list[str]:
         (any(c.isdigit() for c in password), "Password must have a number."),
         (
             any(c in string.punctuation or c == " " for c in password),
-            "Password must have a symbol character (for example ! @ # $ % ^ & * -).",
+            "Password must have a symbol character, such as ! @ # or $.",
         ),
         (len(password) <= 256, "Password must have at most 256 characters."),
     ]
