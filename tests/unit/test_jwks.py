@@ -54,7 +54,7 @@ async def test_FT_02_stale_if_error_then_fail_closed(cache: JWKSCache, cognito: 
     cognito.jwks_status = 500
     clock.advance(3600 + 1)
     assert await cache.get_key("k1")  # stale copy served
-    with pytest.raises(TokenRejected):
+    with pytest.raises(ProviderUnavailable):  # not accepted, but no fetch could say it is bad
         await cache.get_key("k9")
     fetches = cognito.requests["jwks"]
     assert await cache.get_key("k1")
@@ -88,9 +88,26 @@ async def test_failed_fetch_never_replaces_cache(cache: JWKSCache, cognito: Fake
     await cache.get_key("k1")
     cognito.kids = []  # a JWKS without usable keys counts as a failure
     clock.advance(11)
-    with pytest.raises(TokenRejected):
+    with pytest.raises(ProviderUnavailable):
         await cache.get_key("k7")
     assert await cache.get_key("k1")
+
+
+async def test_FT_02_unknown_kid_while_backing_off_is_unavailable_not_rejected(
+    cache: JWKSCache, cognito: FakeCognito, clock: ManualClock
+):
+    """A rotation seen while the JWKS is down must not end the session refreshed into it."""
+    await cache.get_key("k1")
+    cognito.jwks_status = 503
+    clock.advance(11)
+    with pytest.raises(ProviderUnavailable):
+        await cache.get_key("k3")  # the refetch failed
+    with pytest.raises(ProviderUnavailable):
+        await cache.get_key("k3")  # backing off: no fetch, still no verdict
+    cognito.jwks_status = 200
+    cognito.kids = ["k1", "k3"]
+    clock.advance(3600)
+    assert await cache.get_key("k3")
 
 
 def test_IDT_22_unusable_keys_skipped():

@@ -6,7 +6,8 @@
 * a failed or useless fetch never replaces the cache; cached keys are served stale for up to
   ``stale_max`` while the endpoint is down (FT-02), and refetches back off;
 * after ``max_age`` the set is refetched, so a key removed from the JWKS stops verifying (FT-05);
-* no keys at all and the endpoint down → ``ProviderUnavailable`` (503), never acceptance (FT-01).
+* no keys at all and the endpoint down → ``ProviderUnavailable`` (503), never acceptance (FT-01);
+  so is a kid the cached set lacks while no fetch can confirm it is unknown (FT-02).
 """
 
 from __future__ import annotations
@@ -84,30 +85,37 @@ class JWKSCache:
         self._inflight: asyncio.Task[bool] | None = None
 
     async def get_key(self, kid: str) -> RSAKey:
-        """The key for ``kid``; ``TokenRejected('kid_unknown')`` or ``ProviderUnavailable``."""
+        """The key for ``kid``; ``TokenRejected('kid_unknown')`` only when a set fetched just now
+        (or within the cooldown) lacks it, ``ProviderUnavailable`` when no fetch could tell."""
         now = self._clock.now()
         fresh = self._fetched_at is not None and now - self._fetched_at < self._max_age
         key = self._keys.get(kid)
         if key is not None and fresh:
             return key
         unknown_in_fresh_set = fresh and key is None
-        if now >= self._next_try and not (unknown_in_fresh_set and now < self._penalty_until):
-            await self._refresh()
+        confirmed = unknown_in_fresh_set and now < self._penalty_until
+        if now >= self._next_try and not confirmed:
+            confirmed = await self._refresh()
             now = self._clock.now()
-            if unknown_in_fresh_set and kid not in self._keys:
+            if confirmed and unknown_in_fresh_set and kid not in self._keys:
                 self._penalty_until = now + self._cooldown
         if self._fetched_at is None or now - self._fetched_at >= self._stale_max:
             raise ProviderUnavailable("jwks_unavailable")
         key = self._keys.get(kid)
         if key is None:
+            # With the JWKS down (or backing off) a new kid may be a real rotation: "try again",
+            # not a rejection that would end the session refreshed into it (FT-02, RF-07).
+            if not confirmed:
+                raise ProviderUnavailable("jwks_unavailable")
             raise TokenRejected("kid_unknown")
         return key
 
-    async def _refresh(self) -> None:
-        """One fetch at a time: later callers wait for the fetch already in flight."""
+    async def _refresh(self) -> bool:
+        """One fetch at a time: later callers wait for the fetch already in flight. True if it
+        brought a usable key set."""
         if self._inflight is None or self._inflight.done():
             self._inflight = asyncio.ensure_future(self._fetch())
-        await asyncio.shield(self._inflight)
+        return await asyncio.shield(self._inflight)
 
     async def _fetch(self) -> bool:
         try:
