@@ -42,8 +42,10 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshot
 SESSION_SECRET = "e2e-session-secret-0123456789abcdef0123456789"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    # Package scope, not session: the sync API keeps an event loop running in this thread until
+    # it stops, which would break every pytest-asyncio test collected after tests/e2e.
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing (scripts/test installs Debian's chromium)")
     with sync_playwright() as pw:
