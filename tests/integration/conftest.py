@@ -1,12 +1,39 @@
-"""The in-process world (app + Local Cognito + browser on one clock) for integration tests."""
+"""The in-process world (app + Local Cognito + browser on one clock) for integration tests.
+
+``world`` builds everything afresh (its own Local Cognito). ``worlds`` / ``pool_world`` build on
+one Local Cognito shared by the whole session — RSA key generation makes a pool cost about a
+second — with faults switched off and request counts cleared for each test; use them for tests
+that neither rotate keys nor change the pool. Worlds on the shared pool share its clock.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
-from .harness import World, build_world
+from cognito_gate import ManualClock
+from cognito_gate.local import ClientConfig, LocalCognito
+
+from .forge import DirectClient
+from .harness import APP_URL, World, build_world
+
+CALLBACK = APP_URL + "/callback/"
+
+
+def _client(client_id: str, **kwargs: Any) -> ClientConfig:
+    return ClientConfig(client_id, client_secret=f"{client_id.replace('-', '')}Secret1",
+                        callback_urls=(CALLBACK,), logout_urls=(APP_URL + "/",), **kwargs)
+
+
+# Extra app clients of the shared pool (the demo client is the app's own by default).
+OTHER_CLIENT = _client("other-app")
+ROTATING_CLIENT = _client("rotating-app", rotation=True, rotation_grace_seconds=0)
+ROTATING_GRACE_CLIENT = _client("rotating-grace-app", rotation=True, rotation_grace_seconds=30)
+SHORT_CLIENT = _client("short-lived-app", id_token_validity=300, access_token_validity=300,
+                       refresh_token_validity=3600)
 
 
 @pytest.fixture
@@ -16,3 +43,57 @@ async def world() -> AsyncIterator[World]:
         yield w
     finally:
         await w.aclose()
+
+
+@dataclass
+class SharedPool:
+    lc: LocalCognito
+    clock: ManualClock
+
+
+@pytest.fixture(scope="session")
+def shared_pool() -> Iterator[SharedPool]:
+    clock = ManualClock()
+    lc = LocalCognito(clock=clock.now)
+    for client in (OTHER_CLIENT, ROTATING_CLIENT, ROTATING_GRACE_CLIENT, SHORT_CLIENT):
+        lc.add_client(client)
+    try:
+        yield SharedPool(lc, clock)
+    finally:
+        lc.close()
+
+
+@pytest.fixture
+async def worlds(shared_pool: SharedPool) -> AsyncIterator[Callable[..., World]]:
+    """``worlds(**build_world_kwargs)`` → a world on the shared pool (own app, browser, caches)."""
+    lc = shared_pool.lc
+    lc.faults.reset()
+    lc.requests.clear()
+    made: list[World] = []
+
+    def make(**kwargs: Any) -> World:
+        made.append(build_world(lc=lc, clock=shared_pool.clock, **kwargs))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        lc.faults.reset()
+        for w in made:
+            await w.browser.aclose()
+            await w.provider_http.aclose()
+
+
+@pytest.fixture
+def pool_world(worlds: Callable[..., World]) -> World:
+    return worlds()
+
+
+@pytest.fixture
+async def direct(shared_pool: SharedPool) -> AsyncIterator[DirectClient]:
+    """Another user agent + back end on the shared pool (see ``forge.DirectClient``)."""
+    client = DirectClient(shared_pool.lc, CALLBACK)
+    try:
+        yield client
+    finally:
+        await client.aclose()
