@@ -74,7 +74,7 @@ class JWKSCache:
         self._http = http
         self._deadline = deadline_for(http)
         self._clock = clock
-        self._max_age = max_age
+        self.max_age = max_age
         self._stale_max = stale_max
         self._cooldown = cooldown
         self._keys: dict[str, RSAKey] = {}
@@ -88,7 +88,7 @@ class JWKSCache:
         """The key for ``kid``; ``TokenRejected('kid_unknown')`` only when a set fetched just now
         (or within the cooldown) lacks it, ``ProviderUnavailable`` when no fetch could tell."""
         now = self._clock.now()
-        fresh = self._fetched_at is not None and now - self._fetched_at < self._max_age
+        fresh = self._fetched_at is not None and now - self._fetched_at < self.max_age
         key = self._keys.get(kid)
         if key is not None and fresh:
             return key

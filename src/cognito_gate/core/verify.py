@@ -60,8 +60,10 @@ def decode_segment(segment: str) -> dict[str, Any]:
 class TokenVerifier:
     """Verifies ID and access tokens of one user pool + app client.
 
-    Verified claims are cached per exact token string until ``exp`` + leeway (bounded LRU,
-    ``cache_size`` entries, 0 disables it), so a repeated token costs a dictionary look-up.
+    Verified claims are cached per exact token string (bounded LRU, ``cache_size`` entries, 0
+    disables it), so a repeated token costs a dictionary look-up. An entry lives until ``exp`` +
+    leeway, but never longer than the JWKS cache's max age: a token signed with a key since
+    removed from the JWKS stops verifying then, however long it is valid (FT-05).
     """
 
     def __init__(self, *, issuer: str, client_id: str, jwks: JWKSCache, clock: Clock,
@@ -89,7 +91,7 @@ class TokenVerifier:
             return cached
         claims = check(await self._signed_payload(token), issuer=self.issuer,
                        client_id=self.client_id, now=now, leeway=self.leeway)
-        self._cache.put(key, claims, claims["exp"] + self.leeway)
+        self._cache.put(key, claims, min(claims["exp"] + self.leeway, now + self.jwks.max_age))
         return claims
 
     async def _signed_payload(self, token: str) -> dict[str, Any]:
