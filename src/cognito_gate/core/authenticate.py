@@ -2,7 +2,9 @@
 
 This is the decision table the middleware relies on:
 
-* absolute lifetime (from sign-in) or idle limit passed → ``session_ended`` (CK-08);
+* absolute lifetime (from sign-in) or idle limit (from the last request seen) passed →
+  ``session_ended`` (CK-08); a session in use is marked seen again every 1/16 of the idle limit,
+  which costs one cookie rewrite per interval, never a provider call;
 * any token check failing other than expiry → ``TokenRejected``: clear the session (RF-06, CK-07);
 * ID and access token from different sign-ins → ``TokenRejected`` (IDT-18);
 * a token with ``refresh_margin`` seconds or less left → refresh (RF-01): success gives new tokens
@@ -73,28 +75,33 @@ class Authenticator:
         ends_at = data.auth_time + s.session_lifetime
         if now >= ends_at:
             raise AuthError.of("session_ended", reason="absolute_lifetime")
+        if now - data.last_seen > s.session_idle_timeout:
+            raise AuthError.of("session_ended", reason="idle_timeout")
         id_claims, access_claims = await self._claims(data)
         expires_at = min(id_claims["exp"], access_claims["exp"])
+        touch = s.session_idle_timeout / 16
+        seen_due = now - data.last_seen >= touch
         changed = False
         if needs_refresh(expires_at, now, s.refresh_margin):
-            if now - expires_at > s.session_idle_timeout:
-                raise AuthError.of("session_ended", reason="idle_timeout")
             if data.refresh_token is not None:
                 try:
                     refreshed = await self._refresher.refresh(data, id_claims)
                 except ProviderUnavailable:
                     if now >= expires_at:
                         raise
+                    seen_due = False  # no cookie churn while the provider is down
                 else:
                     data, changed = refreshed.session, True
                     id_claims, access_claims = refreshed.id_claims, refreshed.access_claims
                     expires_at = min(id_claims["exp"], access_claims["exp"])
             if now >= expires_at:
                 raise AuthError.of("session_ended", reason="no_refresh_token")
+        if changed or seen_due:
+            data, changed = data.touched(now), True
         if needs_refresh(expires_at, now, s.refresh_margin):
             fresh_until = min(expires_at, now + _RETRY_SECONDS)
         else:
-            fresh_until = expires_at - s.refresh_margin
+            fresh_until = min(expires_at - s.refresh_margin, data.last_seen + touch)
         user = User.from_claims(id_claims, access_claims)
         return Authenticated(data, user, self._csrf.token(data.sid), min(fresh_until, ends_at),
                              changed)

@@ -4,6 +4,7 @@ store interface for scale-out backends such as Redis/Valkey.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 from collections.abc import Mapping
@@ -25,18 +26,26 @@ def new_session_id() -> str:
 
 @dataclass(frozen=True, slots=True)
 class SessionData:
-    """The tokens of one sign-in plus its id and start (``auth_time``, for the absolute limit)."""
+    """The tokens of one sign-in plus its id, its start (``auth_time``, for the absolute limit)
+    and when it was last seen in use (``seen``, for the idle limit; None: at sign-in)."""
 
     sid: str
     id_token: str
     access_token: str
     refresh_token: str | None
     auth_time: float
+    seen: float | None = None
+
+    @property
+    def last_seen(self) -> float:
+        return self.auth_time if self.seen is None else self.seen
 
     def to_json(self) -> bytes:
-        return json.dumps({"sid": self.sid, "id": self.id_token, "at": self.access_token,
-                           "rt": self.refresh_token, "t": self.auth_time},
-                          separators=(",", ":")).encode()
+        obj = {"sid": self.sid, "id": self.id_token, "at": self.access_token,
+               "rt": self.refresh_token, "t": self.auth_time}
+        if self.seen is not None:
+            obj["s"] = self.seen
+        return json.dumps(obj, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, raw: bytes) -> SessionData | None:
@@ -47,19 +56,27 @@ class SessionData:
             return None
         if not isinstance(obj, dict):
             return None
-        sid, id_token, access, refresh, start = (obj.get(k) for k in ("sid", "id", "at", "rt", "t"))
+        sid, id_token, access, refresh, start, seen = (
+            obj.get(k) for k in ("sid", "id", "at", "rt", "t", "s"))
         if not (isinstance(sid, str) and isinstance(id_token, str) and isinstance(access, str)):
             return None
         if refresh is not None and not isinstance(refresh, str):
             return None
         if isinstance(start, bool) or not isinstance(start, (int, float)):
             return None
-        return cls(sid, id_token, access, refresh, float(start))
+        if seen is not None and (isinstance(seen, bool) or not isinstance(seen, (int, float))):
+            return None
+        return cls(sid, id_token, access, refresh, float(start),
+                   None if seen is None else float(seen))
 
     def replace_tokens(self, id_token: str, access_token: str, refresh: str | None) -> SessionData:
         """Same session after a refresh; a rotated refresh token replaces the old one."""
-        return SessionData(self.sid, id_token, access_token, refresh or self.refresh_token,
-                           self.auth_time)
+        return dataclasses.replace(self, id_token=id_token, access_token=access_token,
+                                   refresh_token=refresh or self.refresh_token)
+
+    def touched(self, now: float) -> SessionData:
+        """Same session, seen in use at ``now`` (the idle limit restarts)."""
+        return dataclasses.replace(self, seen=now)
 
 
 class SessionStore(Protocol):
