@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 Probe = Callable[[Scope], bool]
 
-CASES = ("bare", "baseline", "hot", "hotpub", "anon", "nocache", "session")
+CASES = ("bare", "baseline", "hot", "hotpub", "anon", "nocache", "session", "null", "dict")
 PATHS = ("/protected", "/public")
 
 
@@ -81,6 +81,35 @@ def raw_app(probe: Probe) -> ASGIApp:
     return app
 
 
+def null_middleware(app: ASGIApp) -> ASGIApp:
+    """The floor for any middleware: a pure-ASGI layer that only passes the call on."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def dict_middleware(app: ASGIApp, known: dict[bytes, object]) -> ASGIApp:
+    """The issue's reference: a pure-ASGI middleware with a plain dict from the exact Cookie
+    header to already-verified claims (no expiry, no bound, no protection, no refresh)."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            cookie = None
+            for name, value in scope["headers"]:
+                if name == b"cookie":
+                    cookie = value
+            scope["user"] = None if cookie is None else known.get(cookie)
+        await app(scope, receive, send)
+
+    return middleware
+
+
+def _dict_probe(scope: Scope) -> bool:
+    return scope.get("user") is not None
+
+
 def build(
     case: str, cfg: dict[str, Any], *, flavour: str = "starlette", http: Any = None
 ) -> ASGIApp:
@@ -89,6 +118,11 @@ def build(
     make = raw_app if flavour == "raw" else starlette_app
     if case in ("bare", "baseline"):
         return make(_never)
+    if case == "null":
+        return null_middleware(make(_never))
+    if case == "dict":
+        claims = {"sub": "x", "email": "bench@example.com"}
+        return dict_middleware(make(_dict_probe), {cfg["cookie_ours"].encode("latin-1"): claims})
     if case == "session":
         from starlette.middleware.sessions import SessionMiddleware
 

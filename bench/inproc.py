@@ -43,7 +43,7 @@ class Setup:
     async def __aenter__(self) -> Setup:
         if self.stand_in:
             self.fixture = await fixture.standin_fixture_async()
-            for case in ("bare", "baseline", "session"):
+            for case in ("bare", "baseline", "session", "null", "dict"):
                 self.apps[case] = apps.build(case, self.fixture, flavour=self.flavour)
             return self
         from cognito_gate.local import LocalCognito
@@ -56,8 +56,7 @@ class Setup:
         }
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=lc.app))
         self._clients.append(http)
-        for case in apps.CASES:
-            self.apps[case] = apps.build(case, cfg, flavour=self.flavour, http=http)
+        self.apps["hot"] = apps.build("hot", cfg, flavour=self.flavour, http=http)
         browser = httpx.AsyncClient(
             mounts={
                 LC_URL: httpx.ASGITransport(app=lc.app),
@@ -74,6 +73,9 @@ class Setup:
             "cookie_ours": cookie,
             "cookie_session": await fixture.starlette_session_cookie_async(tokens),
         }
+        for case in apps.CASES:
+            if case not in self.apps:
+                self.apps[case] = apps.build(case, self.fixture, flavour=self.flavour, http=http)
         return self
 
     async def __aexit__(

@@ -13,6 +13,8 @@ Serves one tiny endpoint with uvicorn (uvloop + httptools, one worker, access lo
   (4) our middleware with its verified-claims cache switched off        (verify every request)
   (5) Starlette's SessionMiddleware holding the same three tokens       (Authlib-style)
   (1') no auth middleware, no cookie                                    (reference for (3))
+  (7) a pure-ASGI middleware with a plain dict of claims keyed by the cookie (the issue's
+      reference: no expiry, bound, protection or refresh); (6) pass-through, with --floor
 
 Runs are interleaved (every round runs every case once, in a rotated order) and repeated; the
 table shows medians over rounds, and each ratio is the median of the per-round ratios to (1) of
@@ -98,6 +100,22 @@ CASES: dict[str, Case] = {
             False,
         ),
         Case("bare", "(1') no auth, no cookie", "/public", None, b"ok:0", False),
+        Case(
+            "null",
+            "(6)  pure-ASGI pass-through middleware",
+            "/protected",
+            "cookie_ours",
+            b"ok:0",
+            False,
+        ),
+        Case(
+            "dict",
+            "(7)  pure-ASGI + plain dict of claims by cookie",
+            "/protected",
+            "cookie_ours",
+            b"ok:1",
+            False,
+        ),
     )
 }
 
@@ -321,7 +339,7 @@ def print_targets(rows: dict[str, Row]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     ap.add_argument(
-        "--quick", action="store_true", help="short run without (2b) and (1'), under a minute"
+        "--quick", action="store_true", help="short run without (2b), (1') and (7), under a minute"
     )
     ap.add_argument("--rounds", type=int, help="interleaved rounds (default 5, quick 2)")
     ap.add_argument("--seconds", type=int, help="seconds per wrk run (default 2, quick 1)")
@@ -345,6 +363,12 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip refresh storm, many sessions and sign-in throughput",
     )
+    ap.add_argument(
+        "--floor",
+        action="store_true",
+        help="also (6), a pass-through pure-ASGI middleware: with (7), a plain dict of claims "
+        "keyed by the cookie, the floor any auth middleware stands on",
+    )
     ap.add_argument("--json", metavar="PATH", help="also write all results as JSON")
     args = ap.parse_args(argv)
 
@@ -362,7 +386,10 @@ def main(argv: list[str] | None = None) -> int:
     seconds = args.seconds or (1 if args.quick else 2)
     warmup = args.warmup or (1 if args.quick else 2)
     have_lib = inproc.library_available() and not args.stand_in
-    default_cases = [k for k in CASES if k not in ("hotpub", "bare")] if args.quick else CASES
+    skip = {"null"} if not args.floor else set()
+    if args.quick and not args.floor:
+        skip |= {"hotpub", "bare", "dict"}
+    default_cases = [k for k in CASES if k not in skip]
     wanted = args.cases.split(",") if args.cases else list(default_cases)
     unknown = [k for k in wanted if k not in CASES]
     if unknown:

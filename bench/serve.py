@@ -1,7 +1,8 @@
 """Serve one benchmark case with uvicorn: `python bench/serve.py CASE CONFIG.json PORT [FLAVOUR]`.
 
 With BENCH_PREFILL_SESSIONS=N (and BENCH_PREFILL_REPORT=path) the server first pushes N distinct
-sessions through the middleware (prefill.py) and writes what the caches then hold.
+sessions through the middleware (prefill.py) and writes what the caches then hold. With
+BENCH_SERVER_PROFILE=path the whole server runs under pyinstrument, which writes its tree there.
 
 uvicorn with uvloop + httptools, one worker, access log off, bound to 127.0.0.1 only. run.py
 starts this under `taskset -c 0`.
@@ -28,6 +29,13 @@ def main(argv: list[str]) -> None:
         import prefill as prefill_mod
 
         app = prefill_mod.PrefillOnStartup(app, cfg, prefill, os.environ["BENCH_PREFILL_REPORT"])
+    profile_to = os.environ.get("BENCH_SERVER_PROFILE")
+    profiler = None
+    if profile_to:  # sample the whole server (uvicorn + app) while it is under load
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0002, async_mode="disabled")
+        profiler.start()
     uvicorn.run(
         app,
         host="127.0.0.1",
@@ -39,6 +47,10 @@ def main(argv: list[str]) -> None:
         log_level="warning",
         lifespan="auto",
     )
+    if profiler is not None and profile_to:
+        profiler.stop()
+        with open(profile_to, "w", encoding="utf-8") as f:
+            f.write(profiler.output_text(unicode=True, color=False, show_all=False))
 
 
 if __name__ == "__main__":
