@@ -223,13 +223,13 @@ class World:
 
     async def get(self, url: str, **kwargs: Any) -> httpx.Response:
         """One request, no redirect following; relative URLs go to the app."""
-        target = url if "://" in url else self.app_url + url
+        target = url if urlsplit(url).scheme else self.app_url + url
         self.visited.append(target)
         return await self.browser.get(target, **kwargs)
 
     async def post(self, url: str, **kwargs: Any) -> httpx.Response:
         """One POST, no redirect following; relative URLs go to the app."""
-        target = url if "://" in url else self.app_url + url
+        target = url if urlsplit(url).scheme else self.app_url + url
         self.visited.append(target)
         return await self.browser.post(target, **kwargs)
 
