@@ -322,3 +322,18 @@ async def test_LO_02_LO_03_logout_revokes_clears_and_goes_to_cognito(
     replay = await browser.get("/protected", headers={
         "cookie": "; ".join(f"{k}={v}" for k, v in stolen.items())})
     assert replay.status_code == 303  # this process refuses the signed-out session (LO-04)
+
+
+async def test_LO_04_signed_out_cookie_refused_on_the_hot_path_too(browser: Browser):
+    """A session served from the verified-session cache is refused once signed out (the cache
+    is keyed by cookie bytes; the sign-out must not be bypassed by a warm entry)."""
+    await browser.sign_in()
+    stolen = "; ".join(f"{k}={v}" for k, v in browser.client.cookies.items())
+    for _ in range(2):  # the second request is answered from the cache
+        assert (await browser.get("/protected", headers={"cookie": stolen})).status_code == 200
+    confirm = await browser.get("/logout")
+    csrf = confirm.text.split('name="csrf" value="')[1].split('"')[0]
+    assert (await browser.client.post("/logout", data={"csrf": csrf})).status_code == 303
+    browser.client.cookies.clear()
+    replay = await browser.get("/protected", headers={"cookie": stolen})
+    assert replay.status_code == 303

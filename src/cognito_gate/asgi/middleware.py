@@ -44,6 +44,7 @@ class AuthMiddleware:
         self._protect = auth.protect
         self._now = auth.clock.now
         self._hot = auth.hot
+        self._ended = auth.ended  # signed-out session ids: refused on the hot path too (LO-04)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -66,10 +67,11 @@ class AuthMiddleware:
         found = None if cookie is None else find_cookie(cookie, self._first)
         if found is not None:
             assert cookie is not None
-            entry = self._hot.get(found[:HOT_KEY_BYTES], self._now())
+            now = self._now()
+            entry = self._hot.get(found[:HOT_KEY_BYTES], now)
             if entry is not None and entry[0] == found and entry[1] == tuple(
                 find_cookie(cookie, n) for n in self._rest[: len(entry[1])]
-            ):
+            ) and not (self._ended and self._ended.get(entry[2].session.sid, now)):
                 user = entry[2].user
                 scope[CSRF_KEY] = entry[2].csrf
             else:
