@@ -1,7 +1,6 @@
 """The demo app: a small site that signs people in with cognito-gate, using only its public API."""
 
 # No `from __future__ import annotations`: FastAPI must see the real `Annotated` dependency types.
-import time
 from http import HTTPStatus
 from typing import Annotated, Any
 
@@ -10,12 +9,12 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
 from cognito_gate import AuthError, Clock, CognitoAuth, Settings, User
 
-from .render import STATIC_DIR, claim_rows, describe_expiry, page, wants_html
+from .render import STATIC_DIR, claim_rows, describe_expiry, page, wants_page
 
 PLAIN_MESSAGES = {
     404: "There is no page at this address. Check the link, or start again from the home page.",
@@ -68,7 +67,6 @@ def create_app(
     auth = CognitoAuth(
         settings, protect=("/protected",), http=http, clock=clock, render_error=auth_error_page
     )
-    now = clock.now if clock is not None else time.time
     signed_in = Annotated[User, Depends(auth.require_user)]
 
     app = FastAPI(title="cognito-gate demo", docs_url=None, redoc_url=None, openapi_url=None)
@@ -88,7 +86,7 @@ def create_app(
             user=user,
             csrf=auth.csrf_token(request),
             claims=claim_rows(user.claims),
-            expiry=describe_expiry(user.expires_at, now()),
+            expiry=describe_expiry(user.expires_at, auth.clock.now()),
         )
 
     @app.get("/api/me")
@@ -104,7 +102,7 @@ def create_app(
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
-        if not wants_html(request) or request.url.path.startswith("/api/"):
+        if not wants_page(request):
             return await http_exception_handler(request, exc)
         status = HTTPStatus(exc.status_code)
         message = PLAIN_MESSAGES.get(status, GENERIC_MESSAGE)
@@ -112,6 +110,9 @@ def create_app(
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
+        # Starlette still re-raises `exc` afterwards, so the server logs the traceback.
+        if not wants_page(request):
+            return JSONResponse({"detail": "Internal Server Error"}, status_code=500)
         return error_page(request, 500, "Something went wrong", GENERIC_MESSAGE)
 
     return auth.wrap(app)

@@ -82,21 +82,19 @@ def run_demo(host: str, port: int) -> None:
         Site(lc.app, bind(LOCAL_HOST, LOCAL_PORT)),
         Site(create_app(settings), bind(host, port)),
     ]
-    run_sites(sites, lambda: _print_local(app_url, lc.base_url, generated))
+    run_sites(sites, lambda: _print_local(lc, app_url, generated))
 
 
 def _with(urls: tuple[str, ...], url: str) -> tuple[str, ...]:
     return urls if url in urls else (*urls, url)
 
 
-def _print_local(app_url: str, local_url: str, generated_secret: bool) -> None:
-    lines = [
-        "",
-        f"  cognito-gate demo is running: open {app_url}",
-        "",
-        "  Sign in as   demo@example.com / Demo-password-1   (or sign up a new user;",
-        "               the confirmation code is printed in this log)",
-        f"  Local Cognito (hosted UI and OAuth endpoints): {local_url}",
+def _print_local(lc: LocalCognito, app_url: str, generated_secret: bool) -> None:
+    lines = ["", f"  cognito-gate demo is running: open {app_url}", ""]
+    lines += [f"  Sign in as   {user.email} / {user.password}" for user in lc.config.users]
+    lines += [
+        "  or sign up a new user (the confirmation code is printed in this log).",
+        f"  Local Cognito (hosted UI and OAuth endpoints): {lc.base_url}",
         f"  Users and keys are kept in {DEFAULT_DATA}",
     ]
     if generated_secret:

@@ -40,9 +40,10 @@ def page(request: Request, template: str, *, status_code: int = 200, **context: 
     )
 
 
-def wants_html(request: Request) -> bool:
-    """True for a browser page load, so API callers keep getting JSON errors."""
-    return "text/html" in request.headers.get("accept", "")
+def wants_page(request: Request) -> bool:
+    """True for a browser page load outside /api/, so API callers keep getting JSON errors."""
+    browser = "text/html" in request.headers.get("accept", "")
+    return browser and not request.url.path.startswith("/api/")
 
 
 def utc_text(timestamp: float) -> str:
