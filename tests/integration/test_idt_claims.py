@@ -4,7 +4,10 @@ token — and accept the boundary values it should."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+import pytest
 
 from .conftest import OTHER_CLIENT
 from .expect import (
@@ -216,6 +219,24 @@ async def test_IDT_15_nonce_is_sent_and_must_match_exactly(pool_world: World) ->
         code_url = await world.code_for(authorize_url)
         before = provider_calls(world)
         await rejected_at_callback(world, await world.get(code_url), before, what=what)
+
+
+async def test_IDT_15_a_rejected_callback_logs_a_reason_code_never_tokens_or_the_code(
+        pool_world: World, caplog: pytest.LogCaptureFixture) -> None:
+    world = pool_world
+    caplog.set_level(logging.DEBUG)
+    world.lc.faults.id_token(claims={"nonce": "not-the-nonce-we-sent"})
+    code_url = await world.code_for(await world.start_sign_in("/protected"))
+    before = provider_calls(world)
+    await rejected_at_callback(world, await world.get(code_url), before)
+    answer = world.calls("/oauth2/token")[-1].json()
+    secrets = [query_of(code_url)["code"], answer["id_token"], answer["access_token"],
+               answer["refresh_token"], world.client.client_secret or "?"]
+    ours = [r.getMessage() for r in caplog.records if r.name.startswith("cognito_gate.")
+            and not r.name.startswith("cognito_gate.local")]
+    assert any("nonce_mismatch" in message for message in ours), ours
+    for message in ours:
+        assert not any(secret in message for secret in secrets), message
 
 
 # IDT-16 ──────────────────────────────────────────────────────────────────────────────────────

@@ -43,8 +43,15 @@ async def test_IDT_18_id_and_access_token_from_different_sessions_are_rejected(
     try:
         attacker = await attacker_agent.tokens(world.client, email=ATTACKER[0],
                                                password=ATTACKER[1])
+        # Tokens without origin_jti (it is optional): then sub alone must tell them apart.
+        world.lc.faults.id_token(remove=["origin_jti"])
+        world.lc.faults.access_token(remove=["origin_jti"])
+        victim_bare = await direct.tokens(world.client)
+        attacker_bare = await attacker_agent.tokens(world.client)
+        world.lc.faults.reset()
     finally:
         await attacker_agent.aclose()
+    assert "origin_jti" not in peek(attacker_bare["access_token"])[1]
     assert peek(victim["id_token"])[1]["sub"] != peek(attacker["id_token"])[1]["sub"]
     assert peek(victim["id_token"])[1]["origin_jti"] != \
         peek(victim_again["id_token"])[1]["origin_jti"]
@@ -58,6 +65,10 @@ async def test_IDT_18_id_and_access_token_from_different_sessions_are_rejected(
         "victim's ID token + attacker's access token": (victim, attacker),
         "attacker's ID token + victim's access token": (attacker, victim),
         "same user, ID and access token of two logins": (victim, victim_again),
+        "victim's ID token + attacker's access token, no origin_jti": (
+            victim_bare, attacker_bare),
+        "attacker's ID token + victim's access token, no origin_jti": (
+            attacker_bare, victim_bare),
     }
     for what, (id_from, access_from) in pairs.items():
         await cookie_rejected(world, id_token=id_from["id_token"],

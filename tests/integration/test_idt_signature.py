@@ -344,3 +344,22 @@ def _self_signed(key: rsa.RSAPrivateKey) -> x509.Certificate:
             .public_key(key.public_key()).serial_number(1)
             .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=1))
             .sign(key, hashes.SHA256()))
+
+
+async def test_IDT_08_header_key_material_is_not_fetched_even_on_a_genuine_token(
+        pool_world: World, direct: DirectClient) -> None:
+    """Signed by the pool's real key but carrying ``jku``/``x5u``: the header is ignored for key
+    selection, so the token verifies against the configured JWKS and the canary gets nothing.
+    A ``crit`` header the library does not implement is refused (RFC 7515 §4.1.11)."""
+    world = pool_world
+    canary = "https://canary.attacker.example/jwks.json"
+    world.lc.faults.access_token(header={"jku": canary, "x5u": canary})
+    token = (await direct.tokens(world.client))["access_token"]
+    world.lc.faults.reset()
+    assert peek(token)[0]["jku"] == canary
+    assert (await bearer(world, token)).status_code == 200
+    assert all("canary" not in e.url for e in world.backchannel)
+    world.lc.faults.access_token(header={"crit": ["exp"]})
+    critical = (await direct.tokens(world.client))["access_token"]
+    world.lc.faults.reset()
+    await bearer_rejected(world, critical, what="crit")
