@@ -34,6 +34,10 @@ ROTATING_CLIENT = _client("rotating-app", rotation=True, rotation_grace_seconds=
 ROTATING_GRACE_CLIENT = _client("rotating-grace-app", rotation=True, rotation_grace_seconds=30)
 SHORT_CLIENT = _client("short-lived-app", id_token_validity=300, access_token_validity=300,
                        refresh_token_validity=3600)
+HTTPS_APP_URL = "https://app.example.com"
+HTTPS_CLIENT = ClientConfig("https-app", client_secret="httpsappSecret1",
+                            callback_urls=(HTTPS_APP_URL + "/callback/",),
+                            logout_urls=(HTTPS_APP_URL + "/",))
 
 
 @pytest.fixture
@@ -55,7 +59,8 @@ class SharedPool:
 def shared_pool() -> Iterator[SharedPool]:
     clock = ManualClock()
     lc = LocalCognito(clock=clock.now)
-    for client in (OTHER_CLIENT, ROTATING_CLIENT, ROTATING_GRACE_CLIENT, SHORT_CLIENT):
+    for client in (OTHER_CLIENT, ROTATING_CLIENT, ROTATING_GRACE_CLIENT, SHORT_CLIENT,
+                   HTTPS_CLIENT):
         lc.add_client(client)
     try:
         yield SharedPool(lc, clock)

@@ -11,9 +11,18 @@ from collections.abc import Callable
 
 import pytest
 
+from cognito_gate import MemoryStore
 from cognito_gate.local import ClientConfig
 
-from .conftest import OTHER_CLIENT, ROTATING_CLIENT, ROTATING_GRACE_CLIENT, SHORT_CLIENT
+from .conftest import (
+    HTTPS_APP_URL,
+    HTTPS_CLIENT,
+    OTHER_CLIENT,
+    ROTATING_CLIENT,
+    ROTATING_GRACE_CLIENT,
+    SHORT_CLIENT,
+    SharedPool,
+)
 from .expect import (
     callback,
     clears_session,
@@ -502,6 +511,23 @@ async def test_RF_08_the_refresh_token_stays_opaque_and_confidential(
         assert not any(s in text for s in secrets if len(s) > 8), text
 
 
+async def test_RF_08_on_https_the_refresh_token_lives_in_a_host_only_secure_cookie(
+        worlds: Callable[..., World]) -> None:
+    world = worlds(client=HTTPS_CLIENT, app_url=HTTPS_APP_URL)
+    response, _ = await callback(world)
+    assert response.status_code == 303, response.text
+    answer = world.calls("/oauth2/token")[-1].json()
+    written = [c for c in set_cookies(response) if not c.deletes]
+    session = [c for c in written if c.name.startswith("__Host-cg.")]
+    assert session, [c.name for c in written]
+    assert all(c.name.startswith("__Host-") for c in written)
+    for cookie in session:
+        assert answer["refresh_token"] not in cookie.raw
+        assert {"httponly", "secure"} <= set(cookie.attrs)
+        assert cookie.attrs["path"] == "/"
+        assert "domain" not in cookie.attrs
+
+
 async def test_RF_08_the_refresh_token_is_never_parsed(pool_world: World) -> None:
     """An opaque string that is no JWT at all is stored and sent back byte for byte."""
     world = pool_world
@@ -537,3 +563,25 @@ async def test_refresh_keeps_the_user_signed_in_until_the_absolute_session_lifet
     forget_redirects(world)
     rejected_on_page(world, await world.get("/protected"), what="absolute lifetime")
     assert len(world.calls("/oauth2/token")) == hours  # no refresh attempted at the end
+
+
+async def test_RF_03_rotation_with_a_server_side_session_store(
+        worlds: Callable[..., World], shared_pool: SharedPool) -> None:
+    """The same with ``store=MemoryStore``: the cookie holds only a sealed session id, the
+    rotated refresh token goes to the store, and a browser that lost the Set-Cookie still finds
+    the newest tokens (the store, not the cookie, holds them)."""
+    store = MemoryStore(clock=shared_pool.clock)
+    world = worlds(client=ROTATING_CLIENT, auth_kwargs={"store": store})
+    await signed_in(world)
+    first = (await tokens_of(world)).refresh_token
+    assert first is not None
+    assert all(first not in value for value in world.app_cookies().values())
+    world.advance(LIFETIME)
+    stale = world.app_cookies()
+    assert (await world.get("/protected")).status_code == 200
+    rotated = world.calls("/oauth2/token")[-1].json()["refresh_token"]
+    assert (await tokens_of(world)).refresh_token == rotated
+    world.advance(LIFETIME)
+    give_cookies(world, stale)
+    assert (await world.get("/protected")).status_code == 200
+    assert [f["refresh_token"][0] for f in refresh_calls(world)] == [first, rotated]
