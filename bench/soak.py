@@ -210,15 +210,47 @@ def read_memory(pid: int) -> tuple[int, int] | None:
     return int(values["VmRSS"]), int(values.get("VmHWM", values["VmRSS"]))
 
 
+def read_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time a process has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Machine:
+    """What else the machine was doing: the soak shares it, and starvation looks like slowness."""
+
+    load: list[float] = field(default_factory=list)  # 1-minute load average, every second
+    driver_lag_ms: float = 0.0  # worst lateness of the load driver's own event loop
+    cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds per server process
+
+
 async def sample_memory(
-    pid: int, rec: Recorder, samples: list[tuple[float, int, int]], stop: asyncio.Event
+    pid: int,
+    rec: Recorder,
+    samples: list[tuple[float, int, int]],
+    machine: Machine,
+    stop: asyncio.Event,
 ) -> None:
     while not stop.is_set():
         reading = read_memory(pid)
         if reading is not None:
             samples.append((rec.now(), *reading))
+        with contextlib.suppress(OSError):
+            machine.load.append(os.getloadavg()[0])
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
+
+
+async def watch_driver_lag(machine: Machine, period: float = 0.25) -> None:
+    while True:
+        began = time.perf_counter()
+        await asyncio.sleep(period)
+        late = (time.perf_counter() - began - period) * 1000
+        machine.driver_lag_ms = max(machine.driver_lag_ms, late)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -239,6 +271,7 @@ class Outcome:
     lc_stats: dict[str, Any] = field(default_factory=dict)
     logs: Path = Path()
     cancelled: int = 0
+    machine: Machine = field(default_factory=Machine)
 
 
 async def soak(args: argparse.Namespace) -> Outcome:
@@ -271,7 +304,7 @@ async def soak(args: argparse.Namespace) -> Outcome:
         )
         app_sock.close()
         lc_sock.close()
-        return await _drive(args, plan, app_url, lc_url, children[1], logs, began)
+        return await _drive(args, plan, app_url, lc_url, children, logs, began)
     finally:
         for child in reversed(children):
             await stop_child(child)
@@ -282,11 +315,13 @@ async def _drive(
     plan: Plan,
     app_url: str,
     lc_url: str,
-    app: Child,
+    children: list[Child],
     logs: Path,
     began: float,
 ) -> Outcome:
     rng = random.Random(args.seed)
+    app = children[1]
+    machine = Machine()
     async with (
         httpx.AsyncClient(base_url=lc_url, timeout=30) as admin,
         httpx.AsyncClient(base_url=app_url, timeout=30) as app_admin,
@@ -314,7 +349,10 @@ async def _drive(
         ]
         memory: list[tuple[float, int, int]] = []
         stop_sampling = asyncio.Event()
-        sampler = asyncio.create_task(sample_memory(app.proc.pid, rec, memory, stop_sampling))
+        sampler = asyncio.create_task(
+            sample_memory(app.proc.pid, rec, memory, machine, stop_sampling)
+        )
+        lag = asyncio.create_task(watch_driver_lag(machine))
         cycler = asyncio.create_task(cycle_faults(admin, plan, rec))
         tasks = [asyncio.create_task(u.run(seconds, min(5.0, plan.warmup / 2))) for u in users]
         print(
@@ -339,8 +377,11 @@ async def _drive(
         final = [await u.final_check() for u in users]
         stop_sampling.set()
         await sampler
+        lag.cancel()
         app_stats = (await app_admin.get("/_soak/stats")).json()
         lc_stats = (await admin.get("/_soak/stats")).json()
+        for child in children:
+            machine.cpu[child.name] = read_cpu_seconds(child.proc.pid) or 0.0
         for u in users:
             await u.aclose()
     return Outcome(
@@ -356,6 +397,7 @@ async def _drive(
         lc_stats,
         logs,
         len(pending),
+        machine,
     )
 
 
@@ -459,6 +501,13 @@ def render(o: Outcome) -> tuple[str, bool]:
     phases = Counter(w.name for w in rec.timeline.windows)
     late = rec.late_503
     ms = 1000.0
+    quiet = [lat for start, end, lat in rec.timed if rec.timeline.active(start, end) is None]
+    mach = o.machine
+    load = mach.load or [0.0]
+    server_lag = {
+        name: o_stats.get("loop_lag", {})
+        for name, o_stats in (("app", o.app_stats), ("Local Cognito", o.lc_stats))
+    }
 
     rows = [
         (
@@ -503,6 +552,12 @@ def render(o: Outcome) -> tuple[str, bool]:
         ),
         ("wrongly signed-out users", f"{len(wrong_users)} ({len(rec.wrong_signouts)} events)"),
         (
+            "API 401 during an outage (session kept)",
+            f"{len(rec.api_401_kept)} (require_user answered 401 instead of 503)"
+            if rec.api_401_kept
+            else "0",
+        ),
+        (
             "redirect loops",
             f"{len(rec.loops)} (> {args.max_redirects} redirects in one "
             f"navigation); loop-breaker pages {len(rec.loop_breaker)}",
@@ -510,7 +565,11 @@ def render(o: Outcome) -> tuple[str, bool]:
         ("answers about the wrong user", str(len(rec.identity))),
         ("signed-out cookie replay accepted", f"{len(rec.replay_accepted)} of {rec.sign_outs}"),
         ("sign-in failures (not outages)", str(len(rec.signin_failures))),
-        ("transport errors", str(len(rec.transport))),
+        (
+            "transport errors",
+            f"{len(rec.transport)} (plus {rec.keepalive_retries} requests resent once after the "
+            "server closed an idle kept-alive connection, as browsers do)",
+        ),
         (
             "latency, all app requests",
             f"p50 {_pct(rec.app_latency, 0.5) * ms:.1f} ms, "
@@ -521,6 +580,11 @@ def render(o: Outcome) -> tuple[str, bool]:
             "latency, browsing signed in",
             f"p50 {_pct(rec.browse_latency, 0.5) * ms:.1f} ms, "
             f"p99 {_pct(rec.browse_latency, 0.99) * ms:.1f} ms",
+        ),
+        (
+            "latency, outside fault windows",
+            f"p50 {_pct(quiet, 0.5) * ms:.1f} ms, p99 {_pct(quiet, 0.99) * ms:.1f} ms "
+            f"({len(quiet)} requests)",
         ),
     ]
     if mem is not None:
@@ -538,6 +602,15 @@ def render(o: Outcome) -> tuple[str, bool]:
         (
             "signed in at the end, /api/me 200",
             f"{sum(1 for f in signed_in_end if f)} of {len(signed_in_end)} (faults off)",
+        ),
+        (
+            "machine",
+            f"{os.cpu_count()} CPUs, 1-min load {min(load):.1f}-{max(load):.1f} "
+            f"(mean {statistics.fmean(load):.1f}); CPU used: "
+            + ", ".join(f"{k} {v:.0f} s" for k, v in mach.cpu.items())
+            + "; worst event-loop lag: "
+            + ", ".join(f"{k} {v.get('max_ms', 0):.0f} ms" for k, v in server_lag.items())
+            + f", load driver {mach.driver_lag_ms:.0f} ms",
         ),
     ]
     width = max(len(k) for k, _ in rows)
@@ -560,6 +633,7 @@ def render(o: Outcome) -> tuple[str, bool]:
         "no answer about another user": not rec.identity,
         "signed-out cookies refused": not rec.replay_accepted,
         "no transport errors": not rec.transport,
+        "APIs get 503, not 401, while the provider is down": not rec.api_401_kept,
         "no 503 after outages ended": not late,
         "every signed-in user served at the end": all(signed_in_end),
     }
@@ -571,6 +645,7 @@ def render(o: Outcome) -> tuple[str, bool]:
     for title, events in (
         ("app 5xx", rec.real_5xx),
         ("wrong sign-outs", rec.wrong_signouts),
+        ("API 401 during an outage, session kept", rec.api_401_kept),
         ("redirect loops", rec.loops),
         ("loop-breaker pages", rec.loop_breaker),
         ("wrong user", rec.identity),
@@ -588,6 +663,15 @@ def render(o: Outcome) -> tuple[str, bool]:
             "Home page rendered signed-out for a signed-in user (cookies kept): "
             + ", ".join(f"{n} during '{f}'" for f, n in rec.anonymous_home.items()),
         ]
+    lines += ["", "Fault windows (s since start; the provider is down in those marked *):"]
+    lines += [
+        "  "
+        + "; ".join(
+            f"{w.start:.0f}-{w.end if w.end is not None else o.load_seconds:.0f}"
+            f"{'*' if w.down else ''} {w.name}"
+            for w in rec.timeline.windows
+        )
+    ]
     lines += [
         "",
         "App answers by status: "
@@ -618,8 +702,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument(
         "--speed",
         type=float,
-        default=10.0,
-        help="clock speed-up of both servers (default 10: 5-min tokens last 30 s)",
+        default=None,
+        help="clock speed-up of both servers (default 10: 5-min tokens last 30 s; --quick: 30)",
     )
     p.add_argument("--quick", action="store_true", help="a ~30 s smoke run")
     p.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
@@ -633,6 +717,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.minutes = 0.5
+    if args.speed is None:
+        args.speed = 30.0 if args.quick else 10.0
     if args.seed is None:
         args.seed = random.randrange(1_000_000)
     if (

@@ -150,7 +150,7 @@ def build_app(cfg: dict[str, Any]) -> ASGIApp:
     auth = getattr(app, "auth", None)
 
     def stats() -> dict[str, Any]:
-        return {"caches": _cache_sizes(auth), "gc_objects": len(gc.get_objects())}
+        return {"caches": _cache_sizes(auth), "gc_objects": len(gc.get_objects()), "loop_lag": LAG}
 
     return StatsFront(app, stats)
 
@@ -175,7 +175,21 @@ def _cache_sizes(auth: Any) -> dict[str, int]:
     return sizes
 
 
+LAG: dict[str, float] = {"max_ms": 0.0, "over_1s": 0}
+
+
+async def watch_loop_lag(period: float = 0.25) -> None:
+    """How late this process's event loop wakes up: CPU starvation or blocking code shows here."""
+    while True:
+        began = time.perf_counter()
+        await asyncio.sleep(period)
+        late = time.perf_counter() - began - period
+        LAG["max_ms"] = max(LAG["max_ms"], late * 1000)
+        LAG["over_1s"] += late > 1.0
+
+
 async def serve(app: ASGIApp, fd: int) -> None:
+    watcher = asyncio.create_task(watch_loop_lag())
     sock = socket.socket(fileno=fd)
     config = uvicorn.Config(
         app, loop="none", http="auto", lifespan="off", log_level="warning", access_log=False
@@ -189,6 +203,7 @@ async def serve(app: ASGIApp, fd: int) -> None:
         await asyncio.sleep(0.02)
     print("READY", flush=True)
     await task
+    watcher.cancel()
 
 
 def main(argv: list[str]) -> None:

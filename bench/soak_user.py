@@ -106,6 +106,9 @@ class Recorder:
     timeline: Timeline
     app_latency: list[float] = field(default_factory=list)
     browse_latency: list[float] = field(default_factory=list)
+    timed: list[tuple[float, float, float]] = field(default_factory=list)  # start, end, latency
+    keepalive_retries: int = 0
+    api_401_kept: list[Event] = field(default_factory=list)
     app_status: Counter[int] = field(default_factory=Counter)
     lc_requests: int = 0
     sign_in_attempts: int = 0
@@ -268,22 +271,27 @@ class SimUser:
             sent["cookie"] = jar_cookie
         start = self.rec.now()
         began = time.perf_counter()
-        try:
-            response = await self.client.request(method, url, headers=sent, data=data)
-        except httpx.HTTPError as exc:
-            end = self.rec.now()
-            what = f"{type(exc).__name__} from {'app' if is_app else 'Local Cognito'}"
-            self.rec.transport.append(
-                self.rec.event(self.name, _short(method, url), "-", what, start, end)
-            )
-            raise StepFailed(what) from None
-        finally:
-            self.client.cookies.clear()  # this jar is ours, not httpx's
+        for attempt in (1, 2):
+            try:
+                response = await self.client.request(method, url, headers=sent, data=data)
+                break
+            except httpx.RemoteProtocolError as exc:
+                # A kept-alive connection the server closed just as we reused it: browsers
+                # resend the request once on a fresh connection, so do we (and count it).
+                if attempt == 1 and "without sending a response" in str(exc):
+                    self.rec.keepalive_retries += 1
+                    continue
+                raise self._transport(exc, method, url, start, is_app) from None
+            except httpx.HTTPError as exc:
+                raise self._transport(exc, method, url, start, is_app) from None
+            finally:
+                self.client.cookies.clear()  # this jar is ours, not httpx's
         elapsed = time.perf_counter() - began
         end = self.rec.now()
         changes = {} if probe else self.jar.update(host, response)
         if is_app:
             self.rec.app_latency.append(elapsed)
+            self.rec.timed.append((start, end, elapsed))
             if browse:
                 self.rec.browse_latency.append(elapsed)
             self.rec.app_status[response.status_code] += 1
@@ -291,6 +299,15 @@ class SimUser:
         else:
             self.rec.lc_requests += 1
         return response
+
+    def _transport(
+        self, exc: Exception, method: str, url: str, start: float, is_app: bool
+    ) -> StepFailed:
+        what = f"{type(exc).__name__} from {'app' if is_app else 'Local Cognito'}: {exc}"[:120]
+        self.rec.transport.append(
+            self.rec.event(self.name, _short(method, url), "-", what, start, self.rec.now())
+        )
+        return StepFailed(what)
 
     async def navigate(
         self,
@@ -378,8 +395,24 @@ class SimUser:
             status in (302, 303) and urlsplit(response.headers.get("location", "")).path == "/login"
         ):
             lost = "sent to sign-in"
+        elif status == 401 and SESSION_COOKIE not in changes:
+            # The app answered "not signed in" but kept the session cookies.
+            window = rec.timeline.active(start, end)
+            if window is not None and window.down:
+                rec.api_401_kept.append(
+                    rec.event(
+                        self.name,
+                        request,
+                        status,
+                        f"code={_error_code(response)}; session kept",
+                        start,
+                        end,
+                    )
+                )
+                return  # still signed in: the next request after the outage is served
+            lost = f"401 code={_error_code(response)} (cookies kept)"
         elif status == 401:
-            lost = f"401 {_error_code(response) or ''}".strip()
+            lost = f"401 code={_error_code(response)}"
         if lost is not None:
             self.signed_in = False
             rec.wrong_signouts.append(rec.event(self.name, request, status, lost, start, end))
@@ -534,7 +567,7 @@ class SimUser:
             )
             hops = await self.navigate("GET", f"{app}{path}", api=api, browse=True)
             self._after_browse(hops)
-            if not self.signed_in and not api:
+            if not self.signed_in and len(hops) > 1:
                 await self.sign_in(until, hops)  # the browser already went to sign in
 
     def _after_browse(self, hops: list[Hop]) -> None:
@@ -625,6 +658,11 @@ def _error_code(response: httpx.Response) -> str | None:
             payload: Any = response.json()
         except ValueError:
             return None
-        return payload.get("error") if isinstance(payload, dict) else None
+        if not isinstance(payload, dict):
+            return None
+        if "error" in payload:
+            return str(payload["error"])
+        detail = payload.get("detail")  # FastAPI's HTTPException shape (e.g. require_user)
+        return f"detail:{str(detail)[:40]}" if detail else None
     found = _PAGE_CODE.search(response.text)
     return found.group(1) if found else None
