@@ -22,10 +22,9 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 from starlette.types import ASGIApp
 
-from cognito_gate import ManualClock
 from cognito_gate.demo import create_app
 from cognito_gate.demo.launch import local_settings
-from cognito_gate.local import LocalCognito
+from cognito_gate.local import LocalClock, LocalCognito
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -88,6 +87,7 @@ def lc() -> Iterator[LocalCognito]:
     provider = LocalCognito()
     with provider.serve():
         yield provider
+    provider.close()
 
 
 def free_socket(host: str = "127.0.0.1") -> socket.socket:
@@ -98,7 +98,7 @@ def free_socket(host: str = "127.0.0.1") -> socket.socket:
 @dataclass
 class ServedApp:
     url: str
-    clock: ManualClock
+    clock: LocalClock  # wall clock + offset like Local Cognito's, so the two never drift apart
 
 
 @contextlib.contextmanager
@@ -127,7 +127,7 @@ def running_demo(
     `wrap` puts a test-only ASGI layer around it (e.g. to rewrite cookie flags)."""
     sock = free_socket()
     url = f"http://localhost:{sock.getsockname()[1]}"
-    clock = ManualClock()
+    clock = LocalClock()
     settings = local_settings(lc, url, {"SESSION_SECRET": SESSION_SECRET}, dotenv=None)
     app = create_app(settings, clock=clock)
     with serve_in_thread(wrap(app) if wrap else app, sock):

@@ -90,7 +90,7 @@ def test_cross_site_sign_out_is_refused(
 @pytest.mark.e2e
 def test_unknown_page(page: Page, demo: ServedApp, shots: Shots) -> None:
     page.goto(demo.url + "/no-such-page")
-    expect_error(page, 404, "Not Found")
+    expect_error(page, 404, "Page not found")
     shots(page, "not-found")
 
 

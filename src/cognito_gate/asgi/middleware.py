@@ -18,7 +18,7 @@ from ..core.errors import AuthError, ProviderUnavailable, TokenRejected
 from ..core.returnto import safe_return_to
 from ..core.user import User
 from .auth import CSRF_KEY, HOT_KEY_BYTES, USER_KEY, CognitoAuth, Resolution
-from .callers import is_api_call
+from .callers import is_api_call, is_cross_site
 from .cookieheader import find_cookie, parse_cookies
 from .pages import error_response
 from .routes import AuthRoutes
@@ -27,6 +27,7 @@ __all__ = ["AuthMiddleware"]
 
 _NO_STORE = (b"cache-control", b"no-store")
 _SHOWN_AS_PAGE = frozenset({"provider_unavailable", "session_too_large"})
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
 class AuthMiddleware:
@@ -45,6 +46,7 @@ class AuthMiddleware:
         self._now = auth.clock.now
         self._hot = auth.hot
         self._ended = auth.ended  # signed-out session ids: refused on the hot path too (LO-04)
+        self._origin = auth.settings.app_url.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
@@ -62,6 +64,10 @@ class AuthMiddleware:
                 cookie = value if cookie is None else cookie + b"; " + value
             elif name == b"authorization":
                 bearer = value
+        forged = cookie is not None and kind == "http" and scope["method"] not in _SAFE_METHODS \
+            and is_cross_site(scope["headers"], self._origin)
+        if forged:
+            cookie = None  # cookies never authenticate a cross-site unsafe request (RC-03)
         user: User | None = None
         outcome: Resolution | None = None
         found = None if cookie is None else find_cookie(cookie, self._first)
@@ -83,7 +89,7 @@ class AuthMiddleware:
         scope[USER_KEY] = user
         protected = self._protect(path) if self._protect else False
         if protected and user is None:
-            await self._deny(scope, receive, send, outcome)
+            await self._deny(scope, receive, send, outcome, forged=forged)
             return
         writes = outcome.writes if outcome is not None else None
         if not writes and not protected:
@@ -121,9 +127,10 @@ class AuthMiddleware:
         return Resolution(bearer_user=User.from_claims({}, claims))
 
     async def _deny(self, scope: Scope, receive: Receive, send: Send,
-                    outcome: Resolution | None) -> None:
-        """No user on a protected path: 401 JSON for APIs, 303 to sign in for pages (with the
-        loop breaker), or the page for a provider outage; offending cookies are cleared."""
+                    outcome: Resolution | None, *, forged: bool = False) -> None:
+        """No user on a protected path: 403 for a cross-site unsafe request, 401 JSON for APIs,
+        303 to sign in for pages (with the loop breaker), or the page for a provider outage;
+        offending cookies are cleared."""
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
@@ -133,7 +140,9 @@ class AuthMiddleware:
         api = is_api_call(scope["headers"])
         here = _current(scope)
         response: Response
-        if error is not None and error.code in _SHOWN_AS_PAGE:
+        if forged:
+            response = await auth.render(request, AuthError.of("csrf_failed"), as_json=api)
+        elif error is not None and error.code in _SHOWN_AS_PAGE:
             response = await auth.render(request, error, as_json=api, retry_href=here)
         elif api:
             response = error_response(error or AuthError.of("login_required"), as_json=True)

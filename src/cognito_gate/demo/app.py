@@ -16,9 +16,12 @@ from cognito_gate import AuthError, Clock, CognitoAuth, Settings, User
 
 from .render import STATIC_DIR, claim_rows, describe_expiry, page, wants_page
 
-PLAIN_MESSAGES = {
-    404: "There is no page at this address. Check the link, or start again from the home page.",
-    405: "This page cannot be used that way. Start again from the home page.",
+PLAIN_PAGES = {  # status -> (title, message) for the app's own HTTP errors
+    404: (
+        "Page not found",
+        "There is no page at this address. Check the link, or start again from the home page.",
+    ),
+    405: ("Not allowed", "This page cannot be used that way. Start again from the home page."),
 }
 GENERIC_MESSAGE = "Something went wrong on our side. Please try again in a moment."
 SIGN_IN_AGAIN = frozenset({400, 401, 429})  # failed, expired or looping sign-in attempts
@@ -105,8 +108,8 @@ def create_app(
         if not wants_page(request):
             return await http_exception_handler(request, exc)
         status = HTTPStatus(exc.status_code)
-        message = PLAIN_MESSAGES.get(status, GENERIC_MESSAGE)
-        return error_page(request, status, status.phrase, message)
+        title, message = PLAIN_PAGES.get(status, (status.phrase, GENERIC_MESSAGE))
+        return error_page(request, status, title, message)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
