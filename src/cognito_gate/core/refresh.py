@@ -6,9 +6,9 @@
   token replaces the old one, a missing one keeps it (RF-03).
 * Definitive failures (``invalid_grant``, or tokens that fail checks) end the session (RF-04);
   transient ones raise ``ProviderUnavailable`` and are remembered for a short cool-off so a down
-  provider is not hammered (RF-07). Other OAuth errors (``invalid_client``…) are about the app
-  client, not the session, and are treated like an outage: only ``invalid_grant`` ends it. The
-  caller decides whether the old token still serves.
+  provider is not hammered (RF-07). Other OAuth errors (``invalid_client``…) and garbled answers
+  say nothing about the session and are treated like an outage: only ``invalid_grant`` ends it.
+  The caller decides whether the old token still serves.
 """
 
 from __future__ import annotations
@@ -60,6 +60,14 @@ def _check_continuity(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
         raise TokenRejected("refresh_iat_not_new")
 
 
+def _not_about_the_session(exc: AuthError) -> bool:
+    """Failures that say nothing about this refresh token: OAuth errors other than
+    ``invalid_grant`` (a rotated client secret, a grant no longer allowed) and a garbled 200."""
+    if isinstance(exc, ProviderRejected):
+        return exc.error != "invalid_grant"
+    return exc.code == "token_response_invalid"
+
+
 class Refresher:
     """Refreshes sessions through one ``TokenClient``, de-duplicating concurrent attempts."""
 
@@ -105,10 +113,10 @@ class Refresher:
             self._recent.put(key, exc, self._clock.now() + self._cooloff)
             raise
         except AuthError as exc:
-            if isinstance(exc, ProviderRejected) and exc.error != "invalid_grant":
-                # A rotated client secret or a grant no longer allowed: the operator must act,
-                # and ending every session would sign the whole site out. Keep the session.
-                log.error("refresh: the token endpoint refused this app client (%s)", exc.reason)
+            if _not_about_the_session(exc):
+                # The operator (or the provider) must act, and ending every session would sign
+                # the whole site out: keep the session, as in an outage.
+                log.error("refresh: unusable answer from the token endpoint (%s)", exc.reason)
                 kept = ProviderUnavailable(exc.reason)
                 self._recent.put(key, kept, self._clock.now() + self._cooloff)
                 raise kept from None
