@@ -446,18 +446,32 @@ async def test_RF_07_transient_failure_after_expiry_is_503_and_keeps_the_refresh
         assert (await world.get("/protected")).status_code == 200, what
 
 
+NOT_ABOUT_THE_SESSION = {
+    "invalid_client": ("set", {"error": "invalid_client"}),
+    "unauthorized_client": ("set", {"error": "unauthorized_client"}),
+    "invalid_request": ("set", {"error": "invalid_request"}),
+    "200 without id_token": ("token_response", {"omit": ["id_token"]}),
+    "200 with token_type mac": ("token_response", {"token_type": "mac"}),
+    '200 with expires_in "3600"': ("token_response", {"expires_in": "3600"}),
+}
+
+
 async def test_RF_07_only_invalid_grant_ends_the_session(pool_world: World) -> None:
     """Other OAuth errors from the token endpoint (a rotated client secret: ``invalid_client``;
-    ``unauthorized_client``; ``invalid_request``) are not about this session's refresh token:
-    deleting every user's refresh cookie for them would sign the whole site out. The session is
-    kept (503 while the tokens are expired, served while they are still valid)."""
+    ``unauthorized_client``; ``invalid_request``) and garbled 200 answers are not about this
+    session's refresh token: deleting every user's refresh cookie for them would sign the whole
+    site out. The session is kept (503 while the tokens are expired, served while they are still
+    valid) and works again once the provider does."""
     world = pool_world
-    for error in ("invalid_client", "unauthorized_client", "invalid_request"):
+    for error, (switch, fault) in NOT_ABOUT_THE_SESSION.items():
         world.lc.faults.reset()
         await signed_in(world)
         held = await tokens_of(world)
         world.advance(LIFETIME - 30)
-        world.lc.faults.set("token", error=error)
+        if switch == "set":
+            world.lc.faults.set("token", **fault)
+        else:
+            world.lc.faults.token_response(**fault)
         assert (await world.get("/protected")).status_code == 200, error
         world.advance(60)  # now expired
         page = await world.get("/protected")
