@@ -83,7 +83,7 @@ def sample_app() -> Starlette:
     """The app under test: a public home page, a protected page and a protected JSON API."""
     return Starlette(routes=[
         Route("/", _home),
-        Route("/public", _home),
+        Route("/public", _home, methods=["GET", "POST"]),
         Route("/protected", _protected, methods=["GET", "HEAD", "POST"]),
         Route("/protected/{rest:path}", _echo_path, methods=["GET", "HEAD", "OPTIONS"]),
         Route("/api/me", _api_me),
