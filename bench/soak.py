@@ -552,7 +552,7 @@ def render(o: Outcome) -> tuple[str, bool]:
         ),
         ("wrongly signed-out users", f"{len(wrong_users)} ({len(rec.wrong_signouts)} events)"),
         (
-            "API 401 during an outage (session kept)",
+            "API 401 with the session kept",
             f"{len(rec.api_401_kept)} (require_user answered 401 instead of 503)"
             if rec.api_401_kept
             else "0",
@@ -645,7 +645,7 @@ def render(o: Outcome) -> tuple[str, bool]:
     for title, events in (
         ("app 5xx", rec.real_5xx),
         ("wrong sign-outs", rec.wrong_signouts),
-        ("API 401 during an outage, session kept", rec.api_401_kept),
+        ("API 401 with the session kept", rec.api_401_kept),
         ("redirect loops", rec.loops),
         ("loop-breaker pages", rec.loop_breaker),
         ("wrong user", rec.identity),

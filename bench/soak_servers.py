@@ -127,6 +127,7 @@ def build_lc(cfg: dict[str, Any]) -> ASGIApp:
             "grants": dict(grants.counts),
             "faults": lc.faults.active(),
             "now": lc.clock.now(),
+            "loop_lag": LAG,
         }
 
     return StatsFront(grants, stats)

@@ -32,6 +32,8 @@ from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
+from cognito_gate.core.errors import CATALOGUE
+
 SESSION_COOKIE = "cg.0"  # first chunk of the library's session cookie (http loopback: no prefix)
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 PAGE = {
@@ -44,6 +46,7 @@ _FORM = re.compile(r'<form method="post" action="([^"]*)"[^>]*>(.*?)</form>', re
 _LC_CSRF = re.compile(r'name="_csrf" value="([^"]*)"')
 _APP_CSRF = re.compile(r'name="csrf" value="([^"]*)"')
 _PAGE_CODE = re.compile(r"(?:Error code: |· <code>)([a-z_]+)")
+_BY_MESSAGE = {kind.message: code for code, kind in CATALOGUE.items()}  # {"detail": message}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -396,21 +399,13 @@ class SimUser:
         ):
             lost = "sent to sign-in"
         elif status == 401 and SESSION_COOKIE not in changes:
-            # The app answered "not signed in" but kept the session cookies.
-            window = rec.timeline.active(start, end)
-            if window is not None and window.down:
-                rec.api_401_kept.append(
-                    rec.event(
-                        self.name,
-                        request,
-                        status,
-                        f"code={_error_code(response)}; session kept",
-                        start,
-                        end,
-                    )
-                )
-                return  # still signed in: the next request after the outage is served
-            lost = f"401 code={_error_code(response)} (cookies kept)"
+            # "Not signed in" while the session cookies stay: the app could not check the
+            # session (the provider was unreachable) and did not end it; the next request after
+            # the outage is served. Counted on its own: an API should say 503 here (RF-07).
+            rec.api_401_kept.append(
+                rec.event(self.name, request, status, f"code={_error_code(response)}", start, end)
+            )
+            return
         elif status == 401:
             lost = f"401 code={_error_code(response)}"
         if lost is not None:
@@ -594,9 +589,17 @@ class SimUser:
                 return
         old_cookie = self.jar.header(self.app_host)
         self.signing_out = True
+        start = self.rec.now()
         try:
-            start = self.rec.now()
             hops = await self.navigate("POST", f"{app}/logout", data={"csrf": self.csrf or ""})
+        except StepFailed:
+            if not self.jar.has(self.app_host, SESSION_COOKIE):
+                # The app signed us out; only the trip on to Cognito's /logout failed (and is
+                # counted as a transport error). The hosted-UI session lives on.
+                self.rec.sign_outs += 1
+                self.signed_in = False
+                self.csrf = None
+            raise
         finally:
             self.signing_out = False
         first, last = hops[0].response, hops[-1]
@@ -663,6 +666,6 @@ def _error_code(response: httpx.Response) -> str | None:
         if "error" in payload:
             return str(payload["error"])
         detail = payload.get("detail")  # FastAPI's HTTPException shape (e.g. require_user)
-        return f"detail:{str(detail)[:40]}" if detail else None
+        return _BY_MESSAGE.get(str(detail), f"detail:{str(detail)[:40]}") if detail else None
     found = _PAGE_CODE.search(response.text)
     return found.group(1) if found else None
