@@ -363,3 +363,31 @@ async def test_IDT_08_header_key_material_is_not_fetched_even_on_a_genuine_token
     critical = (await direct.tokens(world.client))["access_token"]
     world.lc.faults.reset()
     await bearer_rejected(world, critical, what="crit")
+
+
+async def test_hostile_kid_values_are_only_looked_up_in_the_configured_jwks(
+        pool_world: World) -> None:
+    """Appendix B "a hostile kid": path traversal, SQL, a URL, a huge or non-string kid — a
+    dictionary key, never a path, query or address; no 500, no request but the JWKS URL."""
+    world = pool_world
+    hostile: list[object] = ["../../../../etc/passwd", "' OR '1'='1", "https://attacker.example/k",
+                             "k" * 5000, 42, None, ["a", "b"], {"kid": "x"}, ""]
+    for kid in hostile:
+        for slot in TOKEN_FAULTS:
+            if kid is None:
+                _arm(world, slot, remove_header=["kid"])
+            else:
+                _arm(world, slot, header={"kid": kid})
+            response, before = await callback(world)
+            await rejected_at_callback(world, response, before, what=f"{slot} kid={kid!r:.40}")
+    assert {e.url for e in world.backchannel if e.method == "GET"} == {
+        world.auth.settings.jwks_url}
+
+
+async def test_a_crit_header_is_refused_at_the_callback(pool_world: World) -> None:
+    """RFC 7515 §4.1.11: a token naming critical extensions the library does not implement is
+    refused, even though Local Cognito signed it with the real key."""
+    for slot in TOKEN_FAULTS:
+        _arm(pool_world, slot, header={"crit": ["exp"], "exp": 1})
+        response, before = await callback(pool_world)
+        await rejected_at_callback(pool_world, response, before, what=slot)
