@@ -9,7 +9,9 @@ This is the decision table the middleware relies on:
 * ID and access token from different sign-ins → ``TokenRejected`` (IDT-18);
 * a token with ``refresh_margin`` seconds or less left → refresh (RF-01): success gives new tokens
   to write; ``session_ended`` on definitive failure (RF-04); on a transient failure the old access
-  token keeps serving while it is still unexpired, otherwise ``ProviderUnavailable`` (RF-07).
+  token keeps serving while it is still unexpired, otherwise ``ProviderUnavailable`` (RF-07);
+* a verified session is reused as is no longer than the JWKS cache's max age, like the verifier's
+  own cache, so tokens signed with a key removed from the JWKS stop working (FT-05).
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ class Authenticator:
             fresh_until = min(expires_at, now + _RETRY_SECONDS)
         else:
             fresh_until = min(expires_at - s.refresh_margin, data.last_seen + touch)
+        fresh_until = min(fresh_until, now + s.jwks_max_age)  # a removed key stops it (FT-05)
         user = User.from_claims(id_claims, access_claims)
         return Authenticated(data, user, self._csrf.token(data.sid), min(fresh_until, ends_at),
                              changed)
