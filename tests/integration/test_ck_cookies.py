@@ -239,3 +239,27 @@ async def test_CK_03_server_side_store_keeps_what_cookies_cannot(
     assert set_cookie_line(session.raw) < 300, "the cookie holds only a sealed id"
     assert re.fullmatch(r"1\.[A-Za-z0-9_-]+", session.value)
     assert await whoami(w) is not None
+
+
+async def test_CK_03_tokens_outgrowing_cookies_at_refresh_give_the_clear_page(
+        pool_world: World) -> None:
+    """Group or attribute changes can make the refreshed tokens too big: the page says so; no
+    half-written cookies, no redirect loop."""
+    w = pool_world
+    await w.sign_in("/protected")
+    before = dict(w.app_cookies())
+    w.lc.faults.refresh_id_token(claims=_random_claims(4000))
+    w.lc.faults.access_token(claims=_random_claims(4000))
+    w.advance(3600 - 30)
+
+    for _ in range(2):
+        page = await w.get("/protected")
+
+        assert page.status_code == 400
+        assert "session_too_large" in page.text
+        assert "location" not in page.headers
+        assert not [c for c in set_cookies(page) if not c.deletes]
+        api = await w.get("/api/me", headers={"accept": "application/json"})
+        assert api.status_code == 400
+        assert api.json()["error"] == "session_too_large"
+    assert w.app_cookies() == before

@@ -170,6 +170,11 @@ async def test_CK_06_tokens_never_leak_into_urls_pages_or_logs(
         secrets_ |= set(e.form.get("refresh_token", []))
     secrets_.discard("")
     assert len(secrets_) >= 6
+    identifiers = set()  # in logs only as hashed or truncated identifiers
+    for e in exchanges:
+        for token in (e.json()["id_token"], e.json()["access_token"]):
+            claims = _claims(token)
+            identifiers |= {str(claims[k]) for k in ("sub", "jti", "origin_jti") if k in claims}
 
     def leaks(text: str) -> list[str]:
         found = [s[:12] + "…" for s in secrets_ if s in text]
@@ -192,7 +197,18 @@ async def test_CK_06_tokens_never_leak_into_urls_pages_or_logs(
     ours = [r for r in caplog.records if not r.name.startswith("cognito_gate.local")]
     assert ours
     for record in ours:
-        assert not leaks(record.getMessage()), (record.name, record.getMessage())
+        message = record.getMessage()
+        assert not leaks(message), (record.name, message)
+        assert not [i for i in identifiers if i in message], (record.name, message)
+
+
+def _claims(jwt: str) -> dict[str, object]:
+    import base64
+    import json
+
+    payload = jwt.split(".")[1]
+    claims: dict[str, object] = json.loads(base64.urlsafe_b64decode(payload + "==="))
+    return claims
 
 
 # CK-07 ----------------------------------------------------------------------------------------
