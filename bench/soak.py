@@ -684,10 +684,13 @@ def render(o: Outcome) -> tuple[str, bool]:
     caches_mid = o.app_stats_mid.get("caches", {})
     caches_end = o.app_stats.get("caches", {})
     if caches_end:
-        lines += [
-            "App cache entries (half-time → end): "
-            + ", ".join(f"{k} {caches_mid.get(k, '?')} → {v}" for k, v in caches_end.items())
-        ]
+        lines += ["", "App caches (entries at half-time → end; held past their deadline; size):"]
+        for name, c in caches_end.items():
+            half = caches_mid.get(name, {}).get("entries", "?")
+            lines.append(
+                f"  {name:<16} {half} → {c['entries']:.0f} entries, {c['expired']:.0f} expired, "
+                f"≈ {c['kb']:.0f} KB; cap {c['cap']:.0f} entries ≈ {c['cap_mb']:.0f} MB"
+            )
     lines += ["", f"App log ({o.logs / 'app.log'}), most frequent lines:"]
     lines += ["  " + line for line in _log_summary(o.logs / "app.log")] or ["  (empty)"]
     if o.cancelled:

@@ -21,6 +21,7 @@ import gc
 import json
 import logging
 import socket
+import statistics
 import sys
 import time
 from collections import Counter
@@ -156,24 +157,53 @@ def build_app(cfg: dict[str, Any]) -> ASGIApp:
     return StatsFront(app, stats)
 
 
-def _cache_sizes(auth: Any) -> dict[str, int]:
-    """Entries in the library's caches (private attributes: diagnostics only, best effort)."""
+def _cache_sizes(auth: Any) -> dict[str, dict[str, float]]:
+    """The library's caches (private attributes: diagnostics only, best effort): entries, how
+    many are past their deadline but still held, and their approximate size in memory."""
     paths = {
         "sessions (hot)": ("hot",),
         "verified claims": ("verifier", "_cache"),
         "refresh results": ("authenticator", "_refresher", "_recent"),
-        "refreshes in flight": ("authenticator", "_refresher", "_inflight"),
         "signed-out ids": ("ended",),
-        "jwks keys": ("jwks", "_keys"),
     }
-    sizes = {}
+    now = auth.clock.now() if auth is not None else 0.0
+    out = {}
     for name, path in paths.items():
         obj = auth
         for attr in path:
             obj = getattr(obj, attr, None)
-        if obj is not None:
-            sizes[name] = len(obj)
-    return sizes
+        data = getattr(obj, "_data", None)
+        if data is None:
+            continue
+        items = list(data.items())
+        sample = items[-50:]
+        each = statistics.fmean(_deep_size(i) for i in sample) if sample else 0.0
+        out[name] = {
+            "entries": len(items),
+            "expired": sum(1 for _, (_, deadline) in items if deadline <= now),
+            "kb": len(items) * each / 1024,
+            "cap": getattr(obj, "maxsize", 0),
+            "cap_mb": getattr(obj, "maxsize", 0) * each / 1024 / 1024,
+        }
+    return out
+
+
+def _deep_size(obj: Any, seen: set[int] | None = None) -> int:
+    """Bytes held by an object and everything it references (shared objects counted once)."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen or isinstance(obj, type):
+        return 0
+    seen.add(id(obj))
+    size = sys.getsizeof(obj)
+    if isinstance(obj, dict):
+        size += sum(_deep_size(k, seen) + _deep_size(v, seen) for k, v in obj.items())
+    elif isinstance(obj, list | tuple | set | frozenset):
+        size += sum(_deep_size(v, seen) for v in obj)
+    else:
+        for attr in getattr(type(obj), "__slots__", ()):
+            size += _deep_size(getattr(obj, attr, None), seen)
+        size += _deep_size(getattr(obj, "__dict__", None), seen) if hasattr(obj, "__dict__") else 0
+    return size
 
 
 LAG: dict[str, float] = {"max_ms": 0.0, "over_1s": 0}
