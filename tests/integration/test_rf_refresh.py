@@ -446,6 +446,21 @@ async def test_RF_07_transient_failure_after_expiry_is_503_and_keeps_the_refresh
         assert (await world.get("/protected")).status_code == 200, what
 
 
+async def test_RF_07_an_outage_costs_one_token_call_however_many_requests_wait(
+        pool_world: World) -> None:
+    world = pool_world
+    await signed_in(world)
+    world.advance(LIFETIME + 120)
+    world.lc.faults.set("token", status=503)
+    answers = await asyncio.gather(*(world.get("/api/me", headers=API) for _ in range(20)))
+    assert {a.status_code for a in answers} == {503}
+    assert len(refresh_calls(world)) == 1
+    world.advance(5)  # still cooling off: no new attempt
+    assert (await world.get("/api/me", headers=API)).status_code == 503
+    assert len(refresh_calls(world)) == 1
+    assert has_session_cookie(world)
+
+
 NOT_ABOUT_THE_SESSION = {
     "invalid_client": ("set", {"error": "invalid_client"}),
     "unauthorized_client": ("set", {"error": "unauthorized_client"}),
