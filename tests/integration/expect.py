@@ -4,7 +4,12 @@
   and no call to the provider after the code exchange (no second token request, no userInfo).
 * ``rejected_on_page`` / ``rejected_on_api``: the request is treated as signed out — 303 to
   ``/login`` with a return-to (pages) or 401 JSON (APIs) — the auth cookies are cleared and none
-  of the protected content is served.
+  of the protected content is served. ``cookie_rejected`` / ``bearer_rejected`` plant a token
+  in a session cookie or send it as a bearer token and expect exactly that.
+
+Plus the two steps most cases start with: ``callback`` (sign in up to the callback, which may
+be refused) and ``signed_in`` (a whole successful sign-in, silent once the provider knows the
+browser).
 """
 
 from __future__ import annotations
