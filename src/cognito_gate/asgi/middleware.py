@@ -42,6 +42,7 @@ class AuthMiddleware:
         names = auth.sessions.names.chunks
         self._first = (names[0] + "=").encode()
         self._rest = tuple((n + "=").encode() for n in names[1:])
+        self._loop = (auth.loop_cookie + "=").encode()
         self._protect = auth.protect
         self._now = auth.clock.now
         self._hot = auth.hot
@@ -111,7 +112,12 @@ class AuthMiddleware:
         authd = outcome.authenticated
         if authd is not None:
             scope[CSRF_KEY] = authd.csrf
-            if not outcome.writes and found[:1].isdigit():
+            if find_cookie(cookie, self._loop) is not None:
+                # Back with a working session: the sign-in attempts are over. Reset the loop
+                # breaker here, not at the callback — a browser that drops the session cookie
+                # "succeeds" there every time and would loop for ever (FT-10).
+                outcome.writes.append(self.auth.policy.delete(self.auth.loop_cookie))
+            elif not outcome.writes and found[:1].isdigit():
                 rest = tuple(find_cookie(cookie, n) for n in self._rest[: int(found[:1]) - 1])
                 self.auth.remember(found, rest, authd)
         return outcome

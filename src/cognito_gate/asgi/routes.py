@@ -110,9 +110,7 @@ class AuthRoutes:
         log.info("sign-in completed")
         response = RedirectResponse(self._origin + signed.return_to, 303, headers=NO_STORE)
         response.raw_headers.extend(clear_tx + writes)
-        if auth.loop_cookie in cookies:
-            response.raw_headers.append(auth.policy.delete(auth.loop_cookie))
-        return response
+        return response  # the loop breaker resets once the browser is back with the session
 
     async def logout(self, request: Request, cookies: dict[str, str]) -> Response:
         """GET shows a confirmation form (no side effect); POST, if same-origin or carrying the

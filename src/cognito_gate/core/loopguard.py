@@ -7,7 +7,11 @@ __all__ = ["RedirectBudget"]
 
 class RedirectBudget:
     """Allows ``limit`` automatic redirects per ``window`` seconds; the state is a tiny cookie
-    value ``"<count>.<window start>"`` (tampering only hurts the tamperer's own browser)."""
+    value ``"<count>.<window start>"`` (tampering only hurts the tamperer's own browser).
+
+    The count restarts when the window ends or when the browser comes back with a working
+    session (the middleware clears the cookie then) — not at the callback, whose success means
+    nothing if the browser then drops the session cookie."""
 
     __slots__ = ("limit", "window")
 
