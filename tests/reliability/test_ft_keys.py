@@ -162,13 +162,14 @@ async def test_FT_05_key_rotation_between_and_just_before_signing(world: World,
     assert lc.requests["jwks"] == 2
 
 
+@pytest.mark.parametrize("idle", [8 * 3600, 24 * 3600], ids=["idle-8h", "idle-24h"])
 async def test_FT_05_removed_key_stops_verifying_within_the_cache_max_age(
-        make_world: Callable[..., World]) -> None:
+        make_world: Callable[..., World], idle: int) -> None:
     """Once K1 leaves the JWKS, tokens signed with it are refused within the JWKS cache's max
     age — also in the process that verified them before (no verified-result cache outlives
     the key), even though the tokens themselves are valid for a day."""
     day = app_client("day-tokens", id_token_validity=86400, access_token_validity=86400)
-    world = make_world(client=day)
+    world = make_world(client=day, settings_overrides={"session_idle_timeout": idle})
     lc = world.lc
     assert (await world.sign_in("/protected")).status_code == 200
     access = (await world.auth.sessions.load(world.auth.session_values(
