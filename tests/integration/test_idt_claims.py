@@ -209,13 +209,13 @@ async def test_IDT_15_nonce_is_sent_and_must_match_exactly(pool_world: World) ->
         sent = query_of(authorize_url).get("nonce")
         assert sent, "no nonce in the authorization request"
         assert sent != old_nonce
-        fault = {
+        faults: dict[str, dict[str, Any]] = {
             "no nonce": {"remove": ["nonce"]},
             "a different nonce": {"claims": {"nonce": sent[:-2] + "xy"}},
             "an older login's nonce": {"claims": {"nonce": old_nonce}},
             "other case": {"claims": {"nonce": sent.swapcase()}},
-        }[what]
-        world.lc.faults.id_token(**fault)
+        }
+        world.lc.faults.id_token(**faults[what])
         code_url = await world.code_for(authorize_url)
         before = provider_calls(world)
         await rejected_at_callback(world, await world.get(code_url), before, what=what)
@@ -307,7 +307,6 @@ async def test_IDT_17_a_missing_scope_is_403_on_a_route_that_needs_it(
     assert (await bearer(world, admin["access_token"], "/api/admin")).status_code == 200
     plain = await direct.tokens(world.client, scope="openid email")
     assert (await bearer(world, plain["access_token"], "/api/admin")).status_code == 403
-    # An access token carrying only aws.cognito.signin.user.admin (as from InitiateAuth) is
-    # still refused on a route that needs another scope: /api/user needs none, so check scopes.
+    # User.scopes is exactly the verified access token's scope claim.
     user = (await bearer(world, admin["access_token"], "/api/user")).json()
     assert set(user["scopes"]) == {"openid", "aws.cognito.signin.user.admin"}

@@ -256,7 +256,9 @@ async def test_IDT_23_identity_is_issuer_and_sub_never_email_or_username(
     assert second["issuer"] == first["issuer"] == world.lc.issuer
     assert second["sub"] != first["sub"]
     assert (second["issuer"], second["sub"]) != (first["issuer"], first["sub"])
-    assert second["sub"] == world.lc.user(TWIN[0]).sub  # type: ignore[union-attr]
+    twin = world.lc.user(TWIN[0])
+    assert twin is not None
+    assert second["sub"] == twin.sub
     # And the first browser is still the first user.
     again = (await world.get("/api/user", headers={"accept": "application/json"})).json()
     assert again["sub"] == first["sub"]

@@ -319,7 +319,7 @@ async def test_IDT_08_key_material_named_in_the_header_is_ignored(pool_world: Wo
     attacker = world.lc.keys.foreign_key  # the key that signs the forged tokens
     certificate = _self_signed(attacker.private_key)
     x5c = [base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()]
-    headers = {
+    headers: dict[str, dict[str, Any]] = {
         "jku": {"jku": "https://canary.attacker.example/jwks.json"},
         "x5u (internal address)": {"x5u": "http://169.254.169.254/latest/meta-data/cert.pem"},
         "jwk": {"jwk": attacker.jwk()},
