@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,23 +55,27 @@ def another_process(world: World, *, timeout: float = 5.0, settings: Settings | 
                    router=router, visited=[], backchannel=[])
 
 
-def served_process(world: World, *, timeout: float = 5.0) -> World:
-    """Inside ``with world.lc.serve():`` — the app in front of Local Cognito on a real loopback
-    socket (real TCP for the library's calls and the browser's visits to the provider), so a
-    dropped connection or a trickled body is exactly what the network would deliver."""
-    lc, old = world.lc, world.auth.settings
-    settings = Settings(domain=lc.base_url, client_id=old.client_id,
-                        client_secret=old.client_secret, user_pool_id=lc.pool_id,
-                        issuer=lc.issuer, app_url=old.app_url,
-                        session_secret=old.session_secret, scopes=old.scopes)
-    http = httpx.AsyncClient(timeout=timeout)
-    auth = CognitoAuth(settings, protect=PROTECT, http=http, clock=world.clock)
-    app = auth.wrap(sample_app())
-    router = HostRouter({netloc(world.app_url): httpx.ASGITransport(app=app),
-                         netloc(lc.base_url): httpx.AsyncHTTPTransport()})
-    browser = httpx.AsyncClient(transport=router, timeout=60)
-    return replace(world, auth=auth, app=app, browser=browser, provider_http=http,
-                   router=router, visited=[], backchannel=[])
+@asynccontextmanager
+async def served(world: World, *, http_timeout: float = 5.0) -> AsyncIterator[World]:
+    """The app in front of Local Cognito running on a real loopback socket (real TCP for the
+    library's calls and the browser's visits to the provider), so a dropped connection or a
+    trickled body is exactly what the network delivers. ``http_timeout``: the library's client."""
+    lc = world.lc
+    with lc.serve():
+        old = world.auth.settings
+        settings = Settings(domain=lc.base_url, client_id=old.client_id,
+                            client_secret=old.client_secret, user_pool_id=lc.pool_id,
+                            issuer=lc.issuer, app_url=old.app_url,
+                            session_secret=old.session_secret, scopes=old.scopes)
+        async with httpx.AsyncClient(timeout=http_timeout) as http, \
+                httpx.AsyncHTTPTransport() as network:
+            auth = CognitoAuth(settings, protect=PROTECT, http=http, clock=world.clock)
+            app = auth.wrap(sample_app())
+            router = HostRouter({netloc(world.app_url): httpx.ASGITransport(app=app),
+                                 netloc(lc.base_url): network})
+            async with httpx.AsyncClient(transport=router, timeout=60) as browser:
+                yield replace(world, auth=auth, app=app, browser=browser, provider_http=http,
+                              router=router, visited=[], backchannel=[])
 
 
 def session_writes(response: httpx.Response) -> dict[str, str]:

@@ -20,7 +20,7 @@ from .helpers import (
     SESSION_CHUNKS,
     Stopwatch,
     another_process,
-    served_process,
+    served,
     session_deleted,
     session_writes,
 )
@@ -165,8 +165,7 @@ async def test_FT_04_slow_revoke_does_not_hold_up_sign_out(world: World) -> None
 async def test_FT_04_trickled_token_answer_over_a_real_socket(world: World) -> None:
     """Over real TCP, a token answer trickled one byte per 0.2 s never trips a 0.5 s read
     timeout; the total deadline still ends the sign-in in time, with the 503 page."""
-    with world.lc.serve():
-        app = served_process(world, timeout=TIMEOUT)
+    async with served(world, http_timeout=TIMEOUT) as app:
         callback = await app.code_for(await app.start_sign_in("/protected"))
         world.lc.faults.set("token", trickle=0.2)
         clock = Stopwatch()
@@ -175,4 +174,3 @@ async def test_FT_04_trickled_token_answer_over_a_real_socket(world: World) -> N
         assert final.status_code == 503
         assert UNAVAILABLE in final.text
         assert not any(n in app.app_cookies() for n in SESSION_CHUNKS)
-        await app.provider_http.aclose()

@@ -17,7 +17,7 @@ from .helpers import (
     SESSION_CHUNKS,
     Stopwatch,
     another_process,
-    served_process,
+    served,
     session_deleted,
     session_writes,
 )
@@ -71,11 +71,9 @@ async def test_FT_07_code_consumed_then_connection_dropped(world: World) -> None
 async def test_FT_07_code_consumed_then_connection_dropped_over_a_real_socket(
         world: World) -> None:
     """The same over real TCP: uvicorn closes the socket after a partial answer."""
-    with world.lc.serve():
-        app = served_process(world)
+    async with served(world) as app:
         app.lc.faults.set("token", after=True, drop=True, times=1)
         await _uncertain_exchange(app)
-        await app.provider_http.aclose()
 
 
 async def test_FT_07_code_consumed_then_the_exchange_times_out(world: World) -> None:
