@@ -111,9 +111,16 @@ class CognitoAuth:
         self.ended: ExpiringLRU[str, bool] = ExpiringLRU(100_000)
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
-        """``app`` behind the auth middleware, which also serves /login, /callback/, /logout."""
+        """``app`` behind the auth middleware, which also serves /login, /callback/, /logout.
+
+        A Starlette or FastAPI ``app`` also learns to answer ``require_user``'s 401 in the
+        middleware's JSON shape."""
+        from .fastapi import LoginRequired, login_required_response
         from .middleware import AuthMiddleware
 
+        add_handler = getattr(app, "add_exception_handler", None)
+        if add_handler is not None:
+            add_handler(LoginRequired, login_required_response)
         return AuthMiddleware(app, auth=self)
 
     def csrf_token(self, request: HTTPConnection) -> str:
