@@ -15,6 +15,7 @@ browser).
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 import httpx
 
@@ -25,6 +26,19 @@ from .harness import World, set_cookies
 def provider_calls(world: World) -> Counter[str]:
     """The library's back-channel calls so far, by provider path (``/oauth2/token``…)."""
     return Counter(e.path for e in world.backchannel)
+
+
+@dataclass(frozen=True)
+class Calls:
+    """Provider calls so far: as the library sent them (its back channel, by path) and as Local
+    Cognito counted them (``lc.requests``, by endpoint name)."""
+
+    library: Counter[str]
+    provider: Counter[str]
+
+
+def calls_now(world: World) -> Calls:
+    return Calls(provider_calls(world), Counter(world.lc.requests))
 
 
 def _session_names(world: World) -> tuple[str, ...]:
@@ -59,10 +73,10 @@ def clears_session(world: World, response: httpx.Response) -> bool:
     return set(_session_names(world)) <= deleted
 
 
-async def rejected_at_callback(world: World, response: httpx.Response,
-                               before: Counter[str], *, what: str = "") -> None:
+async def rejected_at_callback(world: World, response: httpx.Response, before: Calls, *,
+                               what: str = "") -> None:
     """security-cases.md §0 "Reject at the callback" for the callback ``response``; ``before`` is
-    ``provider_calls(world)`` taken just before the browser hit the callback."""
+    ``calls_now(world)`` taken just before the browser hit the callback."""
     label = f"[{what}] " if what else ""
     assert response.status_code == 400, f"{label}{response.status_code} {response.text[:300]}"
     assert response.headers["content-type"].startswith("text/html"), label
@@ -72,10 +86,13 @@ async def rejected_at_callback(world: World, response: httpx.Response,
     assert any(c.name.startswith(tx_prefix) and c.deletes for c in set_cookies(response)), \
         f"{label}the transaction cookie was not deleted"
     assert not any(n.startswith(tx_prefix) for n in world.app_cookies()), label
-    after = provider_calls(world) - before
+    after = provider_calls(world) - before.library
     assert after["/oauth2/token"] == 1, f"{label}token calls: {after}"
     assert set(after) <= {"/oauth2/token", f"/{world.lc.pool_id}/.well-known/jwks.json"}, \
         f"{label}further provider calls: {after}"
+    counted = Counter(world.lc.requests) - before.provider
+    assert counted["token"] == 1, f"{label}Local Cognito counted {counted}"
+    assert set(counted) <= {"token", "jwks"}, f"{label}Local Cognito counted {counted}"
     api = await world.get("/api/me", headers={"accept": "application/json"})
     assert api.status_code == 401, f"{label}signed in after a rejected callback"
 
@@ -103,11 +120,11 @@ def rejected_on_api(world: World, response: httpx.Response, *, what: str = "",
         assert clears_session(world, response), f"{label}auth cookies not cleared"
 
 
-async def callback(world: World, start: str = "/protected") -> tuple[httpx.Response, Counter[str]]:
+async def callback(world: World, start: str = "/protected") -> tuple[httpx.Response, Calls]:
     """Start a sign-in at the app, go through the provider (silently once it has a session) and
-    hit the callback: (the callback's response, ``provider_calls`` just before it)."""
+    hit the callback: (the callback's response, ``calls_now`` just before it)."""
     code_url = await world.code_for(await world.start_sign_in(start))
-    before = provider_calls(world)
+    before = calls_now(world)
     return await world.get(code_url), before
 
 

@@ -13,6 +13,7 @@ from .conftest import OTHER_CLIENT
 from .expect import (
     bearer_rejected,
     callback,
+    calls_now,
     cookie_rejected,
     drop_session,
     forget_redirects,
@@ -217,7 +218,7 @@ async def test_IDT_15_nonce_is_sent_and_must_match_exactly(pool_world: World) ->
         }
         world.lc.faults.id_token(**faults[what])
         code_url = await world.code_for(authorize_url)
-        before = provider_calls(world)
+        before = calls_now(world)
         await rejected_at_callback(world, await world.get(code_url), before, what=what)
 
 
@@ -227,7 +228,7 @@ async def test_IDT_15_a_rejected_callback_logs_a_reason_code_never_tokens_or_the
     caplog.set_level(logging.DEBUG)
     world.lc.faults.id_token(claims={"nonce": "not-the-nonce-we-sent"})
     code_url = await world.code_for(await world.start_sign_in("/protected"))
-    before = provider_calls(world)
+    before = calls_now(world)
     await rejected_at_callback(world, await world.get(code_url), before)
     answer = world.calls("/oauth2/token")[-1].json()
     secrets = [query_of(code_url)["code"], answer["id_token"], answer["access_token"],
