@@ -104,7 +104,7 @@ async def test_FT_04_slow_jwks_refetch_does_not_hold_up_other_users(world: World
     latencies = await _served_meanwhile(app, slow)
     final = await slow
     assert clock.elapsed < BOUND
-    assert final.status_code in (400, 503)
+    assert final.status_code == 503  # the new kid could not be checked: try again later
     assert "Try again" in final.text
     assert not any(n in newcomer.app_cookies() for n in SESSION_CHUNKS)
     assert len(latencies) >= 3, latencies  # served several times while the other one waited
