@@ -1,6 +1,8 @@
-"""FastAPI dependencies: require_user's 401 has the middleware's JSON shape after auth.wrap()."""
+"""FastAPI dependencies: require_user's 401 has the middleware's JSON shape after auth.wrap().
 
-from __future__ import annotations
+No ``from __future__ import annotations`` here: FastAPI must evaluate the endpoints' annotations,
+which name the local ``auth``.
+"""
 
 from typing import Annotated
 
