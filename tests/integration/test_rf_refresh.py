@@ -305,6 +305,20 @@ async def test_RF_04_invalid_grant_on_demand_for_pages_and_apis(pool_world: Worl
         await _expect_session_ended(world, api=api, what=f"api={api}")
 
 
+async def test_RF_04_no_redirect_loop_after_the_session_ends(pool_world: World) -> None:
+    """A page that keeps being asked for after ``invalid_grant`` gets a bounded number of
+    automatic sign-in redirects per window (the loop breaker's counter cookie), then a page."""
+    world = pool_world
+    await signed_in(world)
+    world.lc.faults.set("token", error="invalid_grant")
+    world.advance(LIFETIME)
+    forget_redirects(world)
+    statuses = [(await world.get("/protected")).status_code for _ in range(6)]
+    limit = world.auth.budget.limit
+    assert statuses == [303] * limit + [429] * (6 - limit), statuses
+    assert len(refresh_calls(world)) == 1
+
+
 # RF-05 ──────────────────────────────────────────────────────────────────────────────────────
 
 
