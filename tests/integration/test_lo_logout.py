@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -121,16 +122,16 @@ async def test_LO_01_same_site_post_without_a_valid_token_is_refused(pool_world:
     finally:
         await other.browser.aclose()
     assert others_token != token
-    request: dict[str, object] = {
+    requests: dict[str, dict[str, Any]] = {
         "none": {},
         "wrong": {"data": {"csrf": token[:-2] + "xx"}},
         "other-session": {"data": {"csrf": others_token}},
         "text-plain": {"content": f"csrf={token}", "headers": {"content-type": "text/plain"}},
         "twice": {"content": f"csrf={token}&csrf={token}",
                   "headers": {"content-type": "application/x-www-form-urlencoded"}},
-    }[body]
+    }
 
-    refused = await w.post("/logout", **request)  # type: ignore[arg-type]
+    refused = await w.post("/logout", **requests[body])
 
     assert refused.status_code == 403
     assert "Request refused" in refused.text
@@ -288,7 +289,7 @@ async def test_LO_03_refresh_token_is_revoked_at_the_provider(pool_world: World)
                                    {"drop": True}, {"error": "invalid_client"}],
                          ids=["503", "html-500", "dropped", "invalid_client"])
 async def test_LO_03_local_sign_out_completes_when_revocation_fails(
-        pool_world: World, fault: dict[str, object], caplog: pytest.LogCaptureFixture) -> None:
+        pool_world: World, fault: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
     w = pool_world
     caplog.set_level(logging.WARNING, logger="cognito_gate")
     await w.sign_in("/protected")
