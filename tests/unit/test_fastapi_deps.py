@@ -7,9 +7,10 @@ which name the local ``auth``.
 from typing import Annotated
 
 import httpx
+from conftest import FakeCognito
 from fastapi import Depends, FastAPI
 
-from cognito_gate import CognitoAuth, Settings, User
+from cognito_gate import CognitoAuth, ManualClock, Settings, User
 
 
 def build(settings: Settings, http: httpx.AsyncClient) -> httpx.AsyncClient:
@@ -45,3 +46,30 @@ async def test_optional_user_is_none_for_anonymous_requests(
     async with build(settings, http) as client:
         response = await client.get("/maybe")
     assert response.json() == {"signed_in": False}
+
+
+async def test_RF_07_require_user_answers_503_not_401_while_the_provider_is_down(
+    settings: Settings, http: httpx.AsyncClient, cognito: FakeCognito, clock: ManualClock
+) -> None:
+    """A session whose tokens expired while the token endpoint is down is kept (RF-07); an API
+    behind require_user says "try again" (503 + Retry-After), not "sign in" (401)."""
+    auth = CognitoAuth(settings, protect=(), http=http, clock=clock)
+    api = FastAPI()
+
+    @api.get("/api/me")
+    async def me(user: Annotated[User, Depends(auth.require_user)]) -> dict[str, str]:
+        return {"sub": user.sub}
+
+    transport = httpx.ASGITransport(app=auth.wrap(api))
+    async with httpx.AsyncClient(transport=transport, base_url=settings.app_url) as client:
+        login = await client.get("/login", params={"return_to": "/api/me"})
+        code, state = cognito.issue_code(login.headers["location"])
+        await client.get("/callback/", params={"code": code, "state": state})
+        assert (await client.get("/api/me")).status_code == 200
+        cognito.token_override = lambda form: httpx.Response(503, json={"error": "server_error"})
+        clock.advance(3600 + 120)
+        down = await client.get("/api/me", headers={"accept": "application/json"})
+    assert down.status_code == 503
+    assert down.json()["error"] == "provider_unavailable"
+    assert "retry-after" in down.headers
+    assert not any("Max-Age=0" in c for c in down.headers.get_list("set-cookie"))

@@ -38,6 +38,7 @@ log = logging.getLogger("cognito_gate.auth")
 
 USER_KEY = "cognito_gate.user"
 CSRF_KEY = "cognito_gate.csrf"
+UNAVAILABLE_KEY = "cognito_gate.unavailable"  # the outage that kept a session from being checked
 HOT_KEY_BYTES = 48  # "<n>." + key id + 96-bit random nonce: unique per sealed cookie
 
 ErrorRenderer = Callable[[Request, AuthError], "Response | Awaitable[Response]"]

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..core.errors import AuthError, ProviderUnavailable, TokenRejected
 from ..core.returnto import safe_return_to
 from ..core.user import User
-from .auth import CSRF_KEY, HOT_KEY_BYTES, USER_KEY, CognitoAuth, Resolution
+from .auth import CSRF_KEY, HOT_KEY_BYTES, UNAVAILABLE_KEY, USER_KEY, CognitoAuth, Resolution
 from .callers import is_api_call, is_cross_site
 from .cookieheader import find_cookie, parse_cookies
 from .pages import error_response
@@ -88,6 +88,8 @@ class AuthMiddleware:
             outcome = await self._from_bearer(bearer[7:].strip())
             user = outcome.user
         scope[USER_KEY] = user
+        if user is None and outcome is not None and isinstance(outcome.error, ProviderUnavailable):
+            scope[UNAVAILABLE_KEY] = outcome.error  # require_user: 503 for a kept session (RF-07)
         protected = self._protect(path) if self._protect else False
         if protected and user is None:
             await self._deny(scope, receive, send, outcome, forged=forged)
