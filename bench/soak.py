@@ -644,6 +644,7 @@ def render(o: Outcome) -> tuple[str, bool]:
 
     for title, events in (
         ("app 5xx", rec.real_5xx),
+        ("503s after an outage ended", rec.late_events),
         ("wrong sign-outs", rec.wrong_signouts),
         ("API 401 with the session kept", rec.api_401_kept),
         ("redirect loops", rec.loops),

@@ -120,6 +120,7 @@ class Recorder:
     refreshes_seen: int = 0
     deliberate_503: int = 0
     late_503: list[float] = field(default_factory=list)  # seconds after the outage ended
+    late_events: list[Event] = field(default_factory=list)
     real_5xx: list[Event] = field(default_factory=list)
     wrong_signouts: list[Event] = field(default_factory=list)
     loops: list[Event] = field(default_factory=list)
@@ -374,7 +375,10 @@ class SimUser:
                     rec.deliberate_503 += 1
                 else:
                     last = rec.timeline.last_outage_before(start)
-                    rec.late_503.append(start - (last.end or 0.0) if last else float("inf"))
+                    lag = start - (last.end or 0.0) if last else float("inf")
+                    rec.late_503.append(lag)
+                    after = f"{lag:.1f} s after '{last.name}' ended" if last else "no outage yet"
+                    rec.late_events.append(rec.event(self.name, request, status, after, start, end))
             else:
                 rec.real_5xx.append(
                     rec.event(self.name, request, status, f"code={code or '?'}", start, end)
