@@ -597,6 +597,18 @@ def render(o: Outcome) -> tuple[str, bool]:
                 f"MB/min) → {'stable' if mem.stable else 'GROWING'}",
             ),
         ]
+    caches = o.app_stats.get("caches", {})
+    if caches:
+        held = sum(c["entries"] for c in caches.values())
+        expired = sum(c["expired"] for c in caches.values())
+        rows.append(
+            (
+                "library caches",
+                f"{held:.0f} entries ≈ {sum(c['kb'] for c in caches.values()) / 1024:.1f} MB, "
+                f"{expired:.0f} of them past their deadline (kept until the cap evicts them); "
+                f"bounded by the caps at ≈ {sum(c['cap_mb'] for c in caches.values()):.0f} MB",
+            )
+        )
     rows += [
         ("faults cycled", "; ".join(f"{name} ×{n}" for name, n in phases.items()) or "none"),
         (
