@@ -5,6 +5,11 @@ backslashes as slashes, empty and ``.`` segments dropped, ``..`` resolved, ``;pa
 lower-cased — and a path is protected if either its plain or its normalised form starts with a
 prefix (so ``/admin/..;/`` counts, whichever way a server reads it). A prefix protects every path
 that starts with it: ``/protected``, ``/protected/``, ``/protected.json``, ``/PROTECTED;x``.
+
+Every request asks, so each test runs only when the cheaper ones before it could not decide: the
+plain path against the (normalised, lower-case) prefixes — the usual way a protected path
+arrives — then the lower-cased path, and the full normalisation only for a path holding something
+a router might read differently (``%``, ``;``, a backslash, ``//`` or ``/.``).
 """
 
 from __future__ import annotations
@@ -12,8 +17,6 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 __all__ = ["ProtectedPaths", "normalise_path"]
-
-_SUSPICIOUS = ("%", ";", "\\", "//", "/.")
 
 
 def normalise_path(path: str) -> str:
@@ -48,7 +51,8 @@ class ProtectedPaths:
         return bool(self.prefixes)
 
     def __call__(self, path: str) -> bool:
-        if path.lower().startswith(self.prefixes):
+        prefixes = self.prefixes
+        if path.startswith(prefixes) or path.lower().startswith(prefixes):
             return True
-        return any(mark in path for mark in _SUSPICIOUS) and normalise_path(path).startswith(
-            self.prefixes)
+        suspicious = "%" in path or ";" in path or "\\" in path or "//" in path or "/." in path
+        return suspicious and normalise_path(path).startswith(prefixes)
