@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -37,7 +38,8 @@ Checker = Callable[..., dict[str, Any]]
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
+    # Names interned: the claims of every cached token share one "cognito:username" & co.
+    out = {sys.intern(name): value for name, value in pairs}
     if len(out) != len(pairs):
         raise ValueError("duplicate member")
     return out
