@@ -31,6 +31,7 @@ from ..core.verify import TokenVerifier
 from .fastapi import optional_user, require_user
 from .pages import error_response
 from .paths import ProtectedPaths
+from .sessioncache import HotEntry, SessionCache
 
 __all__ = ["USER_KEY", "CognitoAuth", "Resolution", "get_user"]
 
@@ -39,16 +40,18 @@ log = logging.getLogger("cognito_gate.auth")
 USER_KEY = "cognito_gate.user"
 CSRF_KEY = "cognito_gate.csrf"
 UNAVAILABLE_KEY = "cognito_gate.unavailable"  # the outage that kept a session from being checked
-HOT_KEY_BYTES = 48  # "<n>." + key id + 96-bit random nonce: unique per sealed cookie
 
 ErrorRenderer = Callable[[Request, AuthError], "Response | Awaitable[Response]"]
-HotEntry = tuple[bytes, tuple[bytes | None, ...], Authenticated]
 
 
 def get_user(request_or_scope: HTTPConnection | Scope) -> User | None:
     """The signed-in user of a request (or raw ASGI scope), or None."""
-    scope = request_or_scope.scope if isinstance(request_or_scope, HTTPConnection) \
-        else request_or_scope
+    if type(request_or_scope) is dict:  # a scope, known without isinstance() of an ABC (slow)
+        scope: Scope = request_or_scope
+    elif isinstance(request_or_scope, HTTPConnection):
+        scope = request_or_scope.scope
+    else:
+        scope = request_or_scope
     user: User | None = scope.get(USER_KEY)
     return user
 
@@ -108,7 +111,8 @@ class CognitoAuth:
                                tx_prefix=self.policy.prefix + "cg_tx_")
         self.loop_cookie = self.policy.prefix + "cg_rl"
         self.budget = RedirectBudget()
-        self.hot: ExpiringLRU[bytes, HotEntry] = ExpiringLRU(s.claims_cache_size)
+        size = s.claims_cache_size if s.session_cache_size is None else s.session_cache_size
+        self.hot = SessionCache(self.sessions.names.chunks, size)
         self.ended: ExpiringLRU[str, bool] = ExpiringLRU(100_000)
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
@@ -168,13 +172,20 @@ class CognitoAuth:
             return Resolution(error=exc)
         return Resolution(authd, writes)
 
-    def remember(self, first: bytes, rest: tuple[bytes | None, ...], authd: Authenticated) -> None:
-        """Cache a verified session under its exact cookie bytes until it needs a fresh look."""
-        self.hot.put(first[:HOT_KEY_BYTES], (first, rest, authd), authd.fresh_until)
+    def remember(self, cookie_header: bytes, authd: Authenticated) -> None:
+        """Cache a verified session under its exact ``Cookie`` header until it needs a fresh
+        look — unless it signed out while it was being verified."""
+        now = self.clock.now()
+        sid = authd.session.sid
+        if not self.ended.get(sid, now):
+            self.hot.put(HotEntry(cookie_header, authd.user, authd.csrf, sid, authd.fresh_until),
+                         now)
 
     def end_session(self, data: SessionData) -> None:
-        """Refuse this session id from now on in this process (LO-04, within one process)."""
+        """Refuse this session id from now on in this process (LO-04, within one process), on the
+        hot path too: its cached entries go."""
         self.ended.put(data.sid, True, data.auth_time + self.settings.session_lifetime)
+        self.hot.discard_session(data.sid)
 
     async def render(self, request: Request, error: AuthError, *, as_json: bool = False,
                      retry_href: str | None = None) -> Response:

@@ -1,13 +1,15 @@
 """``AuthMiddleware``: pure ASGI, in the manner of Starlette's ``SessionMiddleware``.
 
-Everything that can be decided at start-up is; per request the hot path is a header scan, one
-substring search, one cache look-up keyed by the exact cookie bytes and two scope writes.
-Verification, refresh and cookie writing happen only on a cache miss, and cookies are written
-only in the ``send`` wrapper, on ``http.response.start``.
+Everything that can be decided at start-up is. Per request, the hot path is a header scan, one
+session-cache look-up by the exact ``Cookie`` header bytes (``SessionCache``), two scope writes,
+the protected-prefix test and, on a protected path, ``Cache-Control: no-store`` added to the
+response start. Verification, refresh and cookie writing happen only on a cache miss, and
+cookies are written only in the ``send`` wrapper, on ``http.response.start``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Iterable
 from urllib.parse import quote
 
 from starlette.requests import Request
@@ -17,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from ..core.errors import AuthError, ProviderUnavailable, TokenRejected
 from ..core.returnto import safe_return_to
 from ..core.user import User
-from .auth import CSRF_KEY, HOT_KEY_BYTES, UNAVAILABLE_KEY, USER_KEY, CognitoAuth, Resolution
+from .auth import CSRF_KEY, UNAVAILABLE_KEY, USER_KEY, CognitoAuth, Resolution
 from .callers import is_api_call, is_cross_site
 from .cookieheader import find_cookie, parse_cookies
 from .pages import error_response
@@ -39,14 +41,11 @@ class AuthMiddleware:
         self.app = app
         self.auth = auth
         self.routes = AuthRoutes(auth).table
-        names = auth.sessions.names.chunks
-        self._first = (names[0] + "=").encode()
-        self._rest = tuple((n + "=").encode() for n in names[1:])
+        self._first = (auth.sessions.names.chunks[0] + "=").encode()
         self._loop = (auth.loop_cookie + "=").encode()
-        self._protect = auth.protect
+        self._protect = auth.protect if auth.protect else None
         self._now = auth.clock.now
         self._hot = auth.hot
-        self._ended = auth.ended  # signed-out session ids: refused on the hot path too (LO-04)
         self._origin = auth.settings.app_url.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,45 +70,40 @@ class AuthMiddleware:
             cookie = None  # cookies never authenticate a cross-site unsafe request (RC-03)
         user: User | None = None
         outcome: Resolution | None = None
-        found = None if cookie is None else find_cookie(cookie, self._first)
-        if found is not None:
-            assert cookie is not None
-            now = self._now()
-            entry = self._hot.get(found[:HOT_KEY_BYTES], now)
-            if entry is not None and entry[0] == found and entry[1] == tuple(
-                find_cookie(cookie, n) for n in self._rest[: len(entry[1])]
-            ) and not (self._ended and self._ended.get(entry[2].session.sid, now)):
-                user = entry[2].user
-                scope[CSRF_KEY] = entry[2].csrf
-            else:
-                outcome = await self._from_cookies(scope, cookie, found)
-                user = outcome.user
+        entry = None if cookie is None else self._hot.get(cookie, self._now())
+        if entry is not None:
+            user = entry.user
+            scope[CSRF_KEY] = entry.csrf
+        elif cookie is not None and find_cookie(cookie, self._first) is not None:
+            outcome = await self._from_cookies(scope, cookie)
+            user = outcome.user
         elif bearer is not None and bearer[:7].lower() == b"bearer ":
             outcome = await self._from_bearer(bearer[7:].strip())
             user = outcome.user
         scope[USER_KEY] = user
         if user is None and outcome is not None and isinstance(outcome.error, ProviderUnavailable):
             scope[UNAVAILABLE_KEY] = outcome.error  # require_user: 503 for a kept session (RF-07)
-        protected = self._protect(path) if self._protect else False
+        protected = self._protect is not None and self._protect(path)
         if protected and user is None:
             await self._deny(scope, receive, send, outcome, forged=forged)
             return
-        writes = outcome.writes if outcome is not None else None
-        if not writes and not protected:
+        if outcome is not None and outcome.writes:
+            await self.app(scope, receive, _writing(send, outcome.writes))
+        elif protected:
+
+            def send_no_store(message: Message) -> Awaitable[None]:
+                # A plain function handing back send's awaitable: no coroutine of its own.
+                if message["type"] == "http.response.start":
+                    _mark_no_store(message)
+                return send(message)
+
+            await self.app(scope, receive, send_no_store)
+        else:
             await self.app(scope, receive, send)
-            return
-        extra = [*(writes or ()), _NO_STORE]
 
-        async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                kept = [h for h in message.get("headers", ()) if h[0].lower() != b"cache-control"]
-                message = {**message, "headers": kept + extra}
-            await send(message)
-
-        await self.app(scope, receive, send_wrapper)
-
-    async def _from_cookies(self, scope: Scope, cookie: bytes, found: bytes) -> Resolution:
-        """Cache miss: verify (maybe refresh) and remember an unchanged session by its bytes."""
+    async def _from_cookies(self, scope: Scope, cookie: bytes) -> Resolution:
+        """Not in the session cache: verify (maybe refresh), and remember a session that needs no
+        cookie written under its exact ``Cookie`` header."""
         outcome = await self.auth.resolve(parse_cookies(cookie))
         authd = outcome.authenticated
         if authd is not None:
@@ -119,9 +113,8 @@ class AuthMiddleware:
                 # breaker here, not at the callback — a browser that drops the session cookie
                 # "succeeds" there every time and would loop for ever (FT-10).
                 outcome.writes.append(self.auth.policy.delete(self.auth.loop_cookie))
-            elif not outcome.writes and found[:1].isdigit():
-                rest = tuple(find_cookie(cookie, n) for n in self._rest[: int(found[:1]) - 1])
-                self.auth.remember(found, rest, authd)
+            elif not outcome.writes:
+                self.auth.remember(cookie, authd)
         return outcome
 
     async def _from_bearer(self, value: bytes) -> Resolution:
@@ -177,3 +170,44 @@ def _current(scope: Scope) -> str:
     path = raw.decode("latin-1") if raw else quote(scope["path"])
     query = scope.get("query_string", b"").decode("latin-1")
     return safe_return_to(f"{path}?{query}" if query else path)
+
+
+def _no_store(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A new list of ``headers`` (any iterable, as ASGI allows) with any ``Cache-Control``
+    replaced by ``no-store``."""
+    out = list(headers)
+    for name, _ in out:
+        if len(name) == 13 and name.lower() == b"cache-control":  # the length spares a lower()
+            out = [h for h in out if h[0].lower() != b"cache-control"]
+            break
+    out.append(_NO_STORE)
+    return out
+
+
+def _mark_no_store(message: Message) -> None:
+    """``Cache-Control: no-store`` on a response start, instead of any other (LO-02). Appended to
+    the app's own header list when it has no Cache-Control yet — the usual case, and how
+    Starlette's middlewares add headers; a list that has one (say, of a response object the app
+    serves again, marked before) is left as it is and replaced by a new list."""
+    headers = message.get("headers", ())
+    if type(headers) is list:
+        for name, _ in headers:
+            if len(name) == 13 and name.lower() == b"cache-control":  # as in _no_store
+                break
+        else:
+            headers.append(_NO_STORE)
+            return
+    message["headers"] = _no_store(headers)
+
+
+def _writing(send: Send, writes: list[tuple[bytes, bytes]]) -> Send:
+    """``send`` that adds the session's ``Set-Cookie`` headers (and ``no-store``) to the response
+    start. The message is copied, never changed: cookies must not stay on a message or header
+    list the app sends again, to someone else."""
+
+    async def send_writing(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*_no_store(message.get("headers", ())), *writes]}
+        await send(message)
+
+    return send_writing

@@ -60,7 +60,8 @@ class Settings:
     refresh_margin: int = 60
     session_lifetime: int = 12 * 3600
     session_idle_timeout: int = 8 * 3600
-    claims_cache_size: int = 10_000
+    claims_cache_size: int = 10_000  # verified tokens (~3 KB each)
+    session_cache_size: int | None = None  # verified sessions (~8 KB each); None: as claims
     jwks_max_age: int = 3600
     jwks_stale_max: int = 24 * 3600
     jwks_cooldown: int = 10
@@ -230,4 +231,7 @@ def _problems(s: Settings) -> list[tuple[str, str]]:
                  "claims_cache_size", "jwks_max_age", "jwks_stale_max", "jwks_cooldown"):
         check(name, type(getattr(s, name)) is int and getattr(s, name) >= 0,
               "must be a whole number, 0 or more")
+    check("session_cache_size", s.session_cache_size is None
+          or (type(s.session_cache_size) is int and s.session_cache_size >= 0),
+          "must be a whole number, 0 or more (or None: the same as claims_cache_size)")
     return out

@@ -1,0 +1,101 @@
+"""The verified-session cache the hot path reads: exact bytes (CK-07), bounds, expiry, sign-out."""
+
+from __future__ import annotations
+
+import base64
+import os
+
+from cognito_gate.asgi.sessioncache import MAX_HEADER, HotEntry, SessionCache
+from cognito_gate.core.user import User
+
+NAMES = ("cg.0", "cg.1", "cg.2", "cg.3")
+USER = User(sub="s", username="u", email=None, email_verified=False, groups=(), expires_at=0.0,
+            issuer="https://issuer", claims={}, access_claims={})
+
+
+def sealed(chunks: int = 1) -> str:
+    """A first-chunk value shaped like ours: "<count>." + base64url(key id ‖ nonce ‖ …)."""
+    return f"{chunks}." + base64.urlsafe_b64encode(os.urandom(600)).decode().rstrip("=")
+
+
+def entry(header: str, *, sid: str = "sid-1", until: float = 100.0) -> HotEntry:
+    return HotEntry(header.encode(), USER, "csrf-" + sid, sid, until)
+
+
+def test_CK_07_exact_header_hits_and_any_changed_byte_misses():
+    cache = SessionCache(NAMES, 10)
+    header = f"cg.0={sealed()}; theme=dark"
+    cache.put(entry(header), now=0.0)
+    assert cache.get(header.encode(), 1.0) is not None
+    value = header.split("=", 1)[1].split(";")[0]
+    for i in (2, 30, len(value) - 1):  # the count, the nonce, the tag end
+        flipped = value[:i] + ("A" if value[i] != "A" else "B") + value[i + 1 :]
+        assert cache.get(header.replace(value, flipped).encode(), 1.0) is None, i
+
+
+def test_other_cookies_changing_keeps_the_session_and_the_entry_follows():
+    cache = SessionCache(NAMES, 10)
+    value = sealed(2)
+    first = f"_ga=1; cg.0={value}; cg.1=tail"
+    cache.put(entry(first), now=0.0)
+    moved = f"_ga=2; cg.0={value}; cg.1=tail; new=x".encode()
+    hit = cache.get(moved, 1.0)
+    assert hit is not None
+    assert hit.user is USER
+    assert cache.get(moved, 1.0) is not None
+    assert cache._entries[value[:48].encode()].header == moved  # found by exact bytes next time
+
+
+def test_a_changed_later_chunk_or_a_doubled_name_is_a_miss():
+    cache = SessionCache(NAMES, 10)
+    value = sealed(2)
+    cache.put(entry(f"cg.0={value}; cg.1=tail"), now=0.0)
+    assert cache.get(f"cg.0={value}; cg.1=tai1".encode(), 1.0) is None
+    assert cache.get(f"cg.0={value}; cg.1=tail; x=1; cg.1=other".encode(), 1.0) is None
+    assert cache.get(f"cg.0={value}; cg.1=tail; cg.0=other".encode(), 1.0) is None
+    assert cache.get(f"x=1; cg.0={value}".encode(), 1.0) is None  # chunk 1 missing
+
+
+def test_an_entry_expires_at_fresh_until():
+    cache = SessionCache(NAMES, 10)
+    header = f"cg.0={sealed()}"
+    cache.put(entry(header, until=50.0), now=0.0)
+    assert cache.get(header.encode(), 49.9) is not None
+    assert cache.get(header.encode(), 50.0) is None
+    assert cache.get(f"other=1; {header}".encode(), 50.0) is None
+
+
+def test_bounded_oldest_first_and_expired_entries_swept_on_insert():
+    cache = SessionCache(NAMES, 3)
+    headers = [f"cg.0={sealed()}" for _ in range(5)]
+    for i, header in enumerate(headers):
+        cache.put(entry(header, sid=f"s{i}", until=100.0 + i), now=0.0)
+    assert len(cache) == 3
+    assert [cache.get(h.encode(), 1.0) is not None for h in headers] == [False, False, True,
+                                                                         True, True]
+    cache.put(entry(f"cg.0={sealed()}", sid="late", until=500.0), now=103.5)
+    assert len(cache) == 2  # s2 and s3 had expired: gone without waiting for the bound
+
+
+def test_disabled_too_large_and_already_expired_are_not_kept():
+    header = f"cg.0={sealed()}"
+    off = SessionCache(NAMES, 0)
+    off.put(entry(header), now=0.0)
+    assert len(off) == 0
+    cache = SessionCache(NAMES, 10)
+    cache.put(entry(header + "; big=" + "x" * MAX_HEADER), now=0.0)
+    cache.put(entry(header, until=5.0), now=5.0)
+    cache.put(entry("no=session"), now=0.0)
+    assert len(cache) == 0
+
+
+def test_LO_04_discard_session_drops_every_entry_of_that_session():
+    cache = SessionCache(NAMES, 10)
+    mine = [f"cg.0={sealed()}" for _ in range(3)]  # e.g. before and after a refresh
+    other = f"cg.0={sealed()}"
+    for header in mine:
+        cache.put(entry(header, sid="mine"), now=0.0)
+    cache.put(entry(other, sid="other"), now=0.0)
+    cache.discard_session("mine")
+    assert [cache.get(h.encode(), 1.0) for h in mine] == [None, None, None]
+    assert cache.get(other.encode(), 1.0) is not None
