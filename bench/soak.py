@@ -32,9 +32,12 @@ every 2-20 s of simulated time). With `--speed 1` nothing is warped (run 30+ min
 
 How answers are judged (details in bench/SOAK.md): a 503 `provider_unavailable` from the app is
 deliberate when it overlaps a window in which the provider is down (plus a short slack); any
-other 5xx counts against the run. A user with a session who is sent to sign in, gets a 401, or
-has the session cookies cleared — other than by their own sign-out — is wrongly signed out: the
-cycle injects no definitive revocation (no `invalid_grant`, no key dropped without overlap).
+other 5xx counts against the run; a `provider_unavailable` after the outage ended is listed
+apart. A user with a session who is sent to sign in or has the session cookies cleared
+— other than by their own sign-out — is wrongly signed out: the cycle injects no definitive
+revocation (no `invalid_grant`, no key dropped without overlap). A 401 that leaves the session
+cookies in place is counted apart (an API should have said 503). The signed-out session cookie
+is replayed once after every sign-out and must be refused.
 
 Exit status 0 when the "Done when" figures of issue 4 hold, 1 otherwise.
 """
@@ -171,11 +174,15 @@ async def start_child(name: str, cfg: dict[str, Any], sock: socket.socket, logs:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             str(HERE / "soak_servers.py"),
-            json.dumps(cfg),
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=err,
             pass_fds=(sock.fileno(),),
         )
+    assert proc.stdin is not None
+    proc.stdin.write(json.dumps(cfg).encode())
+    await proc.stdin.drain()
+    proc.stdin.close()
     child = Child(name, proc, log)
     assert proc.stdout is not None
     try:

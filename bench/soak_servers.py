@@ -1,4 +1,4 @@
-"""The two server processes of the soak: `python bench/soak_servers.py CONFIG_JSON`.
+"""The two server processes of the soak: `python bench/soak_servers.py < CONFIG_JSON`.
 
 `role: "lc"` serves Local Cognito (admin API on) and `role: "app"` serves the demo app, each with
 uvicorn (uvloop + httptools, as `cognito-gate demo` does) on a loopback socket the parent bound
@@ -172,15 +172,17 @@ def _cache_sizes(auth: Any) -> dict[str, dict[str, float]]:
         obj = auth
         for attr in path:
             obj = getattr(obj, attr, None)
-        data = getattr(obj, "_data", None)
-        if data is None:
+        if hasattr(obj, "_data"):  # ExpiringLRU: {key: (value, deadline)}
+            items = [(k, v, deadline) for k, (v, deadline) in obj._data.items()]
+        elif hasattr(obj, "_entries"):  # SessionCache: {key: HotEntry(..., fresh_until)}
+            items = [(k, v, v.fresh_until) for k, v in obj._entries.items()]
+        else:
             continue
-        items = list(data.items())
         sample = items[-50:]
         each = statistics.fmean(_deep_size(i) for i in sample) if sample else 0.0
         out[name] = {
             "entries": len(items),
-            "expired": sum(1 for _, (_, deadline) in items if deadline <= now),
+            "expired": sum(1 for *_, deadline in items if deadline <= now),
             "kb": len(items) * each / 1024,
             "cap": getattr(obj, "maxsize", 0),
             "cap_mb": getattr(obj, "maxsize", 0) * each / 1024 / 1024,
@@ -237,8 +239,8 @@ async def serve(app: ASGIApp, fd: int) -> None:
     watcher.cancel()
 
 
-def main(argv: list[str]) -> None:
-    cfg = json.loads(argv[0])
+def main() -> None:
+    cfg = json.loads(sys.stdin.read())  # on stdin: the client secret stays out of `ps`
     logging.basicConfig(
         level=logging.WARNING,
         stream=sys.stderr,
@@ -254,4 +256,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()
