@@ -95,7 +95,7 @@ class SignInFlow:
         self._verifier = verifier
         self._clock = clock
         self._box = SealedBox(settings.session_secret, "tx")
-        self._consumed: ExpiringLRU[str, bool] = ExpiringLRU(100_000)
+        self._consumed: ExpiringLRU[str, bool] = ExpiringLRU(100_000, clock.now)
         self.tx_prefix = tx_prefix
         self._query = {"response_type": "code", "client_id": settings.client_id,
                        "redirect_uri": settings.redirect_uri, "scope": " ".join(settings.scopes)}

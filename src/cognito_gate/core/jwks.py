@@ -4,7 +4,9 @@
   still lacks the kid starts a cooldown, so a flood of forged kids costs at most one request per
   cooldown (IDT-06, FT-06) while a real rotation is picked up at once (FT-05);
 * a failed or useless fetch never replaces the cache; cached keys are served stale for up to
-  ``stale_max`` while the endpoint is down (FT-02), and refetches back off;
+  ``stale_max`` while the endpoint is down (FT-02), and refetches back off (cooldown, doubling,
+  at most 30 s apart, so users holding a newly rotated key get their 503s for seconds, not
+  minutes, after the endpoint recovers);
 * after ``max_age`` the set is refetched, so a key removed from the JWKS stops verifying (FT-05);
 * no keys at all and the endpoint down → ``ProviderUnavailable`` (503), never acceptance (FT-01);
   so is a kid the cached set lacks while no fetch can confirm it is unknown (FT-02).
@@ -29,7 +31,7 @@ __all__ = ["JWKSCache", "usable_keys"]
 log = logging.getLogger("cognito_gate.jwks")
 
 _MIN_RSA_BITS = 2048
-_MAX_BACKOFF = 300.0
+_MAX_BACKOFF = 30.0  # recovery seen within 30 s; at most two fetches a minute while down
 
 
 def usable_keys(document: Any) -> dict[str, RSAKey]:

@@ -79,7 +79,7 @@ class Refresher:
         self._reuse = reuse_seconds
         self._cooloff = cooloff_seconds
         self._inflight: dict[str, asyncio.Future[Refreshed]] = {}
-        self._recent: ExpiringLRU[str, Refreshed | AuthError] = ExpiringLRU(10_000)
+        self._recent: ExpiringLRU[str, Refreshed | AuthError] = ExpiringLRU(10_000, clock.now)
 
     async def refresh(self, session: SessionData, id_claims: Mapping[str, Any]) -> Refreshed:
         """New tokens for ``session``; raises ``AuthError('session_ended')`` when the session is

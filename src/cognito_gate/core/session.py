@@ -93,8 +93,8 @@ class MemoryStore:
     """In-process store (one process, or tests); bounded, entries expire with their session."""
 
     def __init__(self, maxsize: int = 100_000, clock: Clock | None = None) -> None:
-        self._items: ExpiringLRU[str, bytes] = ExpiringLRU(maxsize)
         self._clock = clock or SystemClock()
+        self._items: ExpiringLRU[str, bytes] = ExpiringLRU(maxsize, self._clock.now)
 
     async def load(self, sid: str) -> bytes | None:
         return self._items.get(sid, self._clock.now())

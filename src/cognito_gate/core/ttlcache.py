@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Generic, TypeVar
 
 __all__ = ["ExpiringLRU"]
@@ -12,13 +13,21 @@ V = TypeVar("V")
 
 
 class ExpiringLRU(Generic[K, V]):
-    """At most ``maxsize`` entries (0 disables it); an entry is served only before its deadline."""
+    """At most ``maxsize`` entries (0 disables it); an entry is served only before its deadline.
 
-    __slots__ = ("_data", "maxsize")
+    Given ``now`` (the owner's clock), expired entries are also swept out every ``maxsize // 8``
+    insertions (amortised: a few checks per insertion), so a long-running process holds what is
+    still live rather than a full cache of dead entries waiting for LRU eviction.
+    """
 
-    def __init__(self, maxsize: int) -> None:
+    __slots__ = ("_data", "_now", "_puts", "_sweep_every", "maxsize")
+
+    def __init__(self, maxsize: int, now: Callable[[], float] | None = None) -> None:
         self.maxsize = maxsize
         self._data: OrderedDict[K, tuple[V, float]] = OrderedDict()
+        self._now = now
+        self._puts = 0
+        self._sweep_every = max(64, maxsize // 8)
 
     def get(self, key: K, now: float) -> V | None:
         item = self._data.get(key)
@@ -35,8 +44,18 @@ class ExpiringLRU(Generic[K, V]):
             return
         self._data[key] = (value, expires_at)
         self._data.move_to_end(key)
+        self._puts += 1
+        if self._now is not None and self._puts >= self._sweep_every:
+            self._puts = 0
+            self.sweep(self._now())
         while len(self._data) > self.maxsize:
             self._data.popitem(last=False)
+
+    def sweep(self, now: float) -> None:
+        """Drop every entry whose deadline has passed."""
+        dead = [key for key, (_, deadline) in self._data.items() if now >= deadline]
+        for key in dead:
+            del self._data[key]
 
     def pop(self, key: K) -> None:
         self._data.pop(key, None)

@@ -75,7 +75,8 @@ class TokenVerifier:
         self.jwks = jwks
         self.leeway = leeway
         self._clock = clock
-        self._cache: ExpiringLRU[tuple[str, str], dict[str, Any]] = ExpiringLRU(cache_size)
+        self._cache: ExpiringLRU[tuple[str, str], dict[str, Any]] = ExpiringLRU(
+            cache_size, clock.now)
 
     async def verify_id_token(self, token: str) -> dict[str, Any]:
         """Claims of a valid ID token; ``TokenExpired`` if only ``exp`` failed."""
