@@ -203,19 +203,23 @@ async def breakdown(setup: Any, n: int) -> str:
         scope = make_scope("hot", fx)
         await hot(scope, _receive, _noop_send)
         g: dict[str, Any] = {
-            "cookie": cookie, "now": hot._now, "cache": hot._hot, "protect": hot._protect,
+            "cookie": cookie, "now": hot._now, "cache": hot._hot, "by_key": hot._by_key,
+            "first": hot._first, "protect": hot._protect, "prefixes": hot._prefixes,
             "mark": _mark_no_store, "get_user": get_user, "scope": scope,
             "headers": scope["headers"],
         }  # fmt: skip
         start = "{'type': 'http.response.start', 'status': 200, 'headers': [(b'content-length', "
         start += "b'4'), (b'content-type', b'text/plain')]}"
+        fresh = "c = cookie[:-1] + cookie[-1:]\n"  # a server hands over new bytes every time
         steps = [
             ("header scan loop", "for k, v in headers:\n    if k == b'cookie': c = v"),
-            ("clock now()", "now()"),
-            ("session cache get(header, now())", "cache.get(cookie[:-1] + cookie[-1:], now())"),
-            ("  of which: a fresh header's copy", "cookie[:-1] + cookie[-1:]"),
-            ("protect(path)", "protect('/protected')"),
-            ("protect(path), public path", "protect('/public')"),
+            ("a fresh Cookie header (not ours)", fresh),
+            ("session cache, inline exact test", fresh + "at = c.find(first) + len(first)\n"
+             "e = by_key(c[at:at + 48])\ne.header == c and now() < e.fresh_until"),
+            ("SessionCache.get (the careful way)", fresh + "cache.get(c[:-9] + b'x' + c[-8:], "
+             "now())"),
+            ("protect: prefix test inline", "'/protected'.startswith(prefixes)"),
+            ("ProtectedPaths(path), public path", "protect('/public')"),
             ("a response start's message", start),
             ("  + marked no-store", f"mark({start})"),
             ("get_user(scope) in the endpoint", "get_user(scope)"),
