@@ -71,10 +71,13 @@ class AuthMiddleware:
                 cookie = value if cookie is None else cookie + b"; " + value
             elif name == b"authorization":
                 bearer = value
-        forged = cookie is not None and kind == "http" and scope["method"] not in _SAFE_METHODS \
-            and is_cross_site(scope["headers"], self._origin)
+        forged = cookie is not None and (
+            kind == "websocket" or scope["method"] not in _SAFE_METHODS
+        ) and is_cross_site(scope["headers"], self._origin)
         if forged:
-            cookie = None  # cookies never authenticate a cross-site unsafe request (RC-03)
+            # Cookies never authenticate a cross-site unsafe request, nor a cross-site WebSocket
+            # handshake (cross-site WebSocket hijacking): RC-03.
+            cookie = None
         user: User | None = None
         outcome: Resolution | None = None
         entry = None
