@@ -61,6 +61,22 @@ async def test_second_request_is_served_from_the_session_cache(auth: CognitoAuth
     assert second.headers["cache-control"] == "no-store"
 
 
+async def test_cookies_split_over_two_headers_still_sign_in(auth: CognitoAuth,
+                                                            cognito: FakeCognito):
+    """HTTP/2 may send one Cookie header per cookie: the hot path leaves that to _handle, which
+    joins them (and finds the cached session the careful way)."""
+    app = auth.wrap(Starlette(routes=[Route("/protected", whoami)]))
+    async with client_for(app) as client:
+        await sign_in(client, cognito)
+        assert (await client.get("/protected")).text == "demo@example.com"
+        pairs = [f"{name}={value}" for name, value in client.cookies.items()]
+        client.cookies.clear()
+        split = [("cookie", pair) for pair in [*pairs, "theme=dark"]]
+        response = await client.get("/protected", headers=split)
+    assert response.text == "demo@example.com"
+    assert response.headers["cache-control"] == "no-store"
+
+
 async def test_LO_02_no_store_replaces_the_apps_cache_control_whatever_its_case(
     auth: CognitoAuth, cognito: FakeCognito
 ):

@@ -3,8 +3,9 @@
 Everything that can be decided at start-up is. Per request, the hot path is a header scan, one
 session-cache look-up by the exact ``Cookie`` header bytes (``SessionCache``), two scope writes,
 the protected-prefix test and, on a protected path, ``Cache-Control: no-store`` added to the
-response start. Verification, refresh and cookie writing happen only on a cache miss, and
-cookies are written only in the ``send`` wrapper, on ``http.response.start``.
+response start (``__call__``). Verification, refresh and cookie writing happen only on a cache
+miss (``_handle``), and cookies are written only in the ``send`` wrapper, on
+``http.response.start``.
 """
 
 from __future__ import annotations
@@ -52,10 +53,38 @@ class AuthMiddleware:
         self._origin = auth.settings.app_url.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """On the hot path (a session cached for exactly these Cookie header bytes) no function
-        of ours runs but the ``send`` wrapper: the first test of ``SessionCache.get``, of
-        ``ProtectedPaths`` and of ``_mark_no_store`` is written out here. Calling them cost
-        about 2 % of a whole request at the benchmark's server (bench/README.md)."""
+        """The hot path here; everything else, every cache miss included, in ``_handle``.
+
+        The hot path is the request an app sees most: a safe-method HTTP request whose one
+        ``Cookie`` header the session cache holds, byte for byte, a fresh entry for. It ends as
+        ``_handle`` would (the user and the CSRF token on the scope, no-store on a protected
+        path) but goes there in a few lines touching few objects: at a busy server every line
+        and object a request touches costs, and going through ``_handle`` cost 2 % of a whole
+        request (bench/README.md)."""
+        if scope["type"] == "http" and scope["method"] in _SAFE_METHODS:
+            cookie = None
+            for name, value in scope["headers"]:
+                if name == b"cookie":
+                    cookie = value if cookie is None else b""  # several: _handle joins them
+            if cookie is not None and (at := cookie.find(self._first)) >= 0:
+                at += len(self._first)  # SessionCache.get's exact-bytes test, written out
+                entry = self._by_key(cookie[at : at + KEY_BYTES])
+                path = scope["path"]
+                if entry is not None and entry.header == cookie \
+                        and self._now() < entry.fresh_until and path not in self.routes:
+                    scope[USER_KEY] = entry.user
+                    scope[CSRF_KEY] = entry.csrf
+                    if path.startswith(self._prefixes) or (  # ProtectedPaths' first test
+                            self._protect is not None and self._protect(path)):
+                        await self.app(scope, receive, _sending_no_store(send))
+                    else:
+                        await self.app(scope, receive, send)
+                    return
+        await self._handle(scope, receive, send)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every request the hot path does not take: the library's routes, the session cache
+        (both ways), verification and refresh, bearer tokens, denial and cookie writes."""
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
@@ -80,20 +109,11 @@ class AuthMiddleware:
             cookie = None
         user: User | None = None
         outcome: Resolution | None = None
-        entry = None
-        at = -1  # where the session cookie's name is in the header, if anywhere
-        if cookie is not None:
-            at = cookie.find(self._first)
-            if at >= 0:  # SessionCache.get's exact-bytes test here, and get() for the rest
-                key = cookie[at + len(self._first) : at + len(self._first) + KEY_BYTES]
-                entry = self._by_key(key)
-                now = self._now()
-                if entry is None or entry.header != cookie or now >= entry.fresh_until:
-                    entry = self._hot.get(cookie, now)
+        entry = None if cookie is None else self._hot.get(cookie, self._now())
         if entry is not None:
             user = entry.user
             scope[CSRF_KEY] = entry.csrf
-        elif cookie is not None and at >= 0 and find_cookie(cookie, self._first) is not None:
+        elif cookie is not None and find_cookie(cookie, self._first) is not None:
             outcome = await self._from_cookies(scope, cookie)
             user = outcome.user
         elif bearer is not None and bearer[:7].lower() == b"bearer ":
@@ -102,31 +122,14 @@ class AuthMiddleware:
         scope[USER_KEY] = user
         if user is None and outcome is not None and isinstance(outcome.error, ProviderUnavailable):
             scope[UNAVAILABLE_KEY] = outcome.error  # require_user: 503 for a kept session (RF-07)
-        protected = path.startswith(self._prefixes) or (  # as a protected path usually comes
-            self._protect is not None and self._protect(path))
+        protected = self._protect is not None and self._protect(path)
         if protected and user is None:
             await self._deny(scope, receive, send, outcome, forged=forged)
             return
         if outcome is not None and outcome.writes:
             await self.app(scope, receive, _writing(send, outcome.writes))
         elif protected:
-
-            def send_no_store(message: Message) -> Awaitable[None]:
-                # A plain function handing back send's awaitable: no coroutine of its own.
-                if message["type"] == "http.response.start":
-                    headers = message.get("headers")
-                    if type(headers) is not list:
-                        _mark_no_store(message)
-                    else:  # _mark_no_store's usual case: no Cache-Control yet, append
-                        for name, _ in headers:
-                            if len(name) == 13 and name.lower() == b"cache-control":
-                                _mark_no_store(message)
-                                break
-                        else:
-                            headers.append(_NO_STORE)
-                return send(message)
-
-            await self.app(scope, receive, send_no_store)
+            await self.app(scope, receive, _sending_no_store(send))
         else:
             await self.app(scope, receive, send)
 
@@ -211,6 +214,27 @@ def _no_store(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes
             break
     out.append(_NO_STORE)
     return out
+
+
+def _sending_no_store(send: Send) -> Send:
+    """``send`` that marks the response start ``Cache-Control: no-store`` (LO-02). A plain
+    function handing back ``send``'s awaitable: no coroutine of its own for every message."""
+
+    def send_no_store(message: Message) -> Awaitable[None]:
+        if message["type"] == "http.response.start":
+            headers = message.get("headers")
+            if type(headers) is not list:
+                _mark_no_store(message)
+            else:  # _mark_no_store's usual case, written out: no Cache-Control yet, append
+                for name, _ in headers:
+                    if len(name) == 13 and name.lower() == b"cache-control":
+                        _mark_no_store(message)
+                        break
+                else:
+                    headers.append(_NO_STORE)
+        return send(message)
+
+    return send_no_store
 
 
 def _mark_no_store(message: Message) -> None:
