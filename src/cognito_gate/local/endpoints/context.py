@@ -1,5 +1,5 @@
-"""What every handler needs first: the pool it serves, and (for the sign-in pages) the
-authorization request carried in the query string, validated."""
+"""What every handler needs first: the pool it serves, (for the sign-in pages) the
+authorization request carried in the query string, validated, and (for the form posts) the form."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..delivery import deliver_error
-from ..forms import BadRequest, parse_params, raw_query
+from ..forms import BadRequest, parse_params, raw_query, read_form
 from ..oauth_request import AppError, AuthorizeRequest, Untrusted, parse_authorize
 from ..responses import redirect
 
 if TYPE_CHECKING:
     from ..local_cognito import LocalCognito
 
-__all__ = ["authorize_request", "pool", "with_param"]
+__all__ = ["authorize_request", "authorized_form", "pool", "query_value", "with_param"]
 
 
 def pool(request: Request) -> LocalCognito:
@@ -34,6 +34,20 @@ def authorize_request(request: Request) -> AuthorizeRequest | Response:
     if isinstance(parsed, AppError):
         return deliver_error(lc, request, parsed)
     return parsed
+
+
+async def authorized_form(
+    request: Request,
+) -> tuple[AuthorizeRequest, dict[str, str] | None] | Response:
+    """A hosted-UI form post: the validated authorization request and the posted form (``None``
+    when the body is not a readable form), or the response that refuses the request."""
+    req = authorize_request(request)
+    if isinstance(req, Response):
+        return req
+    try:
+        return req, await read_form(request)
+    except BadRequest:
+        return req, None
 
 
 def with_param(query: str, name: str, value: str) -> str:

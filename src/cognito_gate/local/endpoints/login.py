@@ -12,12 +12,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..delivery import deliver
-from ..forms import BadRequest, read_form
 from ..hosted_ui import csrf_ok
 from ..oauth_request import AuthorizeRequest
 from ..passwords import verify_password
 from ..responses import redirect
-from .context import authorize_request, pool, with_param
+from .context import authorize_request, authorized_form, pool, with_param
 
 INCORRECT = "Incorrect username or password."
 EXPIRED_FORM = "This page has expired. Please try again."
@@ -48,14 +47,11 @@ async def login_page(request: Request) -> Response:
 
 async def login_submit(request: Request) -> Response:
     lc = pool(request)
-    req = authorize_request(request)
-    if isinstance(req, Response):
-        return req
-    try:
-        form = await read_form(request)
-    except BadRequest:
-        return _page(request, req, status=400, errors=[EXPIRED_FORM])
-    if not csrf_ok(request, form):
+    posted = await authorized_form(request)
+    if isinstance(posted, Response):
+        return posted
+    req, form = posted
+    if form is None or not csrf_ok(request, form):
         return _page(request, req, status=400, errors=[EXPIRED_FORM])
     if form.get("reuse_session") == "true":
         session = lc.sessions.current(request)

@@ -12,13 +12,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..delivery import deliver
-from ..forms import BadRequest, read_form
 from ..hosted_ui import csrf_ok
 from ..local_cognito import normalize_email, valid_email
 from ..oauth_request import AuthorizeRequest
 from ..passwords import policy_problems
 from ..responses import redirect
-from .context import authorize_request, pool, query_value, with_param
+from .context import authorize_request, authorized_form, pool, query_value, with_param
 from .login import EXPIRED_FORM
 
 INVALID_CODE = "Invalid verification code provided, please try again."
@@ -34,13 +33,10 @@ async def signup_page(request: Request) -> Response:
 
 async def signup_submit(request: Request) -> Response:
     lc = pool(request)
-    req = authorize_request(request)
-    if isinstance(req, Response):
-        return req
-    try:
-        form = await read_form(request)
-    except BadRequest:
-        form = {}
+    posted = await authorized_form(request)
+    if isinstance(posted, Response):
+        return posted
+    req, form = posted[0], posted[1] or {}  # an unreadable form is an empty one
     email, password = normalize_email(form.get("email", "")), form.get("password", "")
     errors = [] if csrf_ok(request, form) else [EXPIRED_FORM]
     if not valid_email(email):
@@ -81,13 +77,10 @@ async def confirm_page(request: Request) -> Response:
 
 async def confirm_submit(request: Request) -> Response:
     lc = pool(request)
-    req = authorize_request(request)
-    if isinstance(req, Response):
-        return req
-    try:
-        form = await read_form(request)
-    except BadRequest:
-        form = {}
+    posted = await authorized_form(request)
+    if isinstance(posted, Response):
+        return posted
+    req, form = posted[0], posted[1] or {}  # an unreadable form is an empty one
     email = normalize_email(form.get("username", ""))
     if not csrf_ok(request, form):
         return _confirm_page(request, req, email, status=400, errors=[EXPIRED_FORM])
