@@ -1,5 +1,6 @@
 """What every handler needs first: the pool it serves, (for the sign-in pages) the
-authorization request carried in the query string, validated, and (for the form posts) the form."""
+authorization request carried in the query string, validated, and (for the form posts) the form;
+for the token and revoke endpoints, the form and the app client it authenticates."""
 
 from __future__ import annotations
 
@@ -9,15 +10,24 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..client_auth import ClientAuthError, authenticate_client
+from ..config import ClientConfig
 from ..delivery import deliver_error
 from ..forms import BadRequest, parse_params, raw_query, read_form
 from ..oauth_request import AppError, AuthorizeRequest, Untrusted, parse_authorize
-from ..responses import redirect
+from ..responses import oauth_error, redirect
 
 if TYPE_CHECKING:
     from ..local_cognito import LocalCognito
 
-__all__ = ["authorize_request", "authorized_form", "pool", "query_value", "with_param"]
+__all__ = [
+    "authenticated_client_form",
+    "authorize_request",
+    "authorized_form",
+    "pool",
+    "query_value",
+    "with_param",
+]
 
 
 def pool(request: Request) -> LocalCognito:
@@ -48,6 +58,28 @@ async def authorized_form(
         return req, await read_form(request)
     except BadRequest:
         return req, None
+
+
+async def authenticated_client_form(
+    request: Request, *, invalid_client_status: int
+) -> tuple[dict[str, str], ClientConfig] | Response:
+    """A POST to the token or revoke endpoint: the form and the app client it authenticates, or
+    the error that refuses it — 405 (``Allow: POST``) for another method, ``invalid_request``
+    for an unreadable form, ``invalid_client`` with ``invalid_client_status`` (they differ)."""
+    if request.method != "POST":
+        response = oauth_error("invalid_request", 405)
+        response.headers["Allow"] = "POST"
+        return response
+    try:
+        form = await read_form(request)
+    except BadRequest:
+        return oauth_error("invalid_request")
+    authorization = request.headers.get("authorization", "")
+    try:
+        client = authenticate_client(authorization, form, pool(request).clients)
+    except ClientAuthError:
+        return oauth_error("invalid_client", invalid_client_status)
+    return form, client
 
 
 def with_param(query: str, name: str, value: str) -> str:

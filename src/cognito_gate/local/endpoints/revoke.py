@@ -6,26 +6,16 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..client_auth import ClientAuthError, authenticate_client
-from ..forms import BadRequest, read_form
 from ..responses import NO_STORE, oauth_error
-from .context import pool
+from .context import authenticated_client_form, pool
 
 
 async def revoke(request: Request) -> Response:
-    if request.method != "POST":
-        response = oauth_error("invalid_request", 405)
-        response.headers["Allow"] = "POST"
-        return response
+    posted = await authenticated_client_form(request, invalid_client_status=401)
+    if isinstance(posted, Response):
+        return posted
+    form, client = posted
     lc = pool(request)
-    try:
-        form = await read_form(request)
-    except BadRequest:
-        return oauth_error("invalid_request")
-    try:
-        client = authenticate_client(request.headers.get("authorization", ""), form, lc.clients)
-    except ClientAuthError:
-        return oauth_error("invalid_client", 401)
     token = form.get("token")
     if not token:
         return oauth_error("invalid_request")

@@ -13,13 +13,11 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..client_auth import ClientAuthError, authenticate_client
 from ..config import ClientConfig
-from ..forms import BadRequest, read_form
 from ..responses import oauth_error, token_json
 from ..signing import b64url
 from ..tokens import Issued, new_refresh_token
-from .context import pool
+from .context import authenticated_client_form, pool
 
 if TYPE_CHECKING:
     from ..local_cognito import LocalCognito
@@ -30,23 +28,12 @@ _VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 Form = dict[str, str]
 
 
-def _with_allow(response: Response) -> Response:
-    response.headers["Allow"] = "POST"
-    return response
-
-
 async def token(request: Request) -> Response:
-    if request.method != "POST":
-        return _with_allow(oauth_error("invalid_request", 405))
+    posted = await authenticated_client_form(request, invalid_client_status=400)
+    if isinstance(posted, Response):
+        return posted
+    form, client = posted
     lc = pool(request)
-    try:
-        form = await read_form(request)
-    except BadRequest:
-        return oauth_error("invalid_request")
-    try:
-        client = authenticate_client(request.headers.get("authorization", ""), form, lc.clients)
-    except ClientAuthError:
-        return oauth_error("invalid_client")
     grant_type = form.get("grant_type")
     if not grant_type:
         return oauth_error("invalid_request")
