@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..faults import FaultError
-from ..forms import BadRequest, parse_params, raw_query, read_body
+from ..forms import BadRequest, read_body
 from ..local_cognito import UserExistsError
 from ..responses import json_response
-from .context import pool
+from .context import pool, query_value
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -92,10 +92,7 @@ async def keys(request: Request) -> Response:
 async def confirmation_code(request: Request) -> Response:
     """GET ``?email=…`` → ``{"code"}``."""
     lc = pool(request)
-    try:
-        email = parse_params(raw_query(request)).get("email", "")
-    except BadRequest:
-        email = ""
+    email = query_value(request, "email") or ""
     code = lc.last_confirmation_code(email) if email else None
     if code is None:
         return _bad("no confirmation code for that email", 404)

@@ -10,10 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..faults import JwksFault
-from ..forms import BadRequest, parse_params, raw_query
 from ..hosted_ui import stylesheet
 from ..responses import json_response
-from .context import pool
+from .context import pool, query_value
 
 ERROR_MESSAGES = {
     "redirect_mismatch": "The redirect URI in the request does not match the ones registered "
@@ -89,10 +88,7 @@ async def css(request: Request) -> Response:
 
 async def error_page(request: Request) -> Response:
     lc = pool(request)
-    try:
-        error = parse_params(raw_query(request)).get("error", "")
-    except BadRequest:
-        error = ""
+    error = query_value(request, "error") or ""
     message = ERROR_MESSAGES.get(error, GENERIC_ERROR)
     detail = f"Error code: {error}" if error in ERROR_MESSAGES else None
     return lc.ui.error(request, message, detail=detail)
