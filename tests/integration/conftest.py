@@ -9,16 +9,14 @@ that neither rotate keys nor change the pool. Worlds on the shared pool share it
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from cognito_gate import ManualClock
-from cognito_gate.local import ClientConfig, LocalCognito
+from cognito_gate.local import ClientConfig
 
 from .forge import DirectClient
-from .harness import APP_URL, World, build_world
+from .harness import APP_URL, SharedPool, World, build_world, open_shared_pool, worlds_on
 
 CALLBACK = APP_URL + "/callback/"
 
@@ -49,44 +47,18 @@ async def world() -> AsyncIterator[World]:
         await w.aclose()
 
 
-@dataclass
-class SharedPool:
-    lc: LocalCognito
-    clock: ManualClock
-
-
 @pytest.fixture(scope="session")
 def shared_pool() -> Iterator[SharedPool]:
-    clock = ManualClock()
-    lc = LocalCognito(clock=clock.now)
-    for client in (OTHER_CLIENT, ROTATING_CLIENT, ROTATING_GRACE_CLIENT, SHORT_CLIENT,
-                   HTTPS_CLIENT):
-        lc.add_client(client)
-    try:
-        yield SharedPool(lc, clock)
-    finally:
-        lc.close()
+    with open_shared_pool(OTHER_CLIENT, ROTATING_CLIENT, ROTATING_GRACE_CLIENT, SHORT_CLIENT,
+                          HTTPS_CLIENT) as pool:
+        yield pool
 
 
 @pytest.fixture
 async def worlds(shared_pool: SharedPool) -> AsyncIterator[Callable[..., World]]:
     """``worlds(**build_world_kwargs)`` → a world on the shared pool (own app, browser, caches)."""
-    lc = shared_pool.lc
-    lc.faults.reset()
-    lc.requests.clear()
-    made: list[World] = []
-
-    def make(**kwargs: Any) -> World:
-        made.append(build_world(lc=lc, clock=shared_pool.clock, **kwargs))
-        return made[-1]
-
-    try:
+    async with worlds_on(shared_pool) as make:
         yield make
-    finally:
-        lc.faults.reset()
-        for w in made:
-            await w.browser.aclose()
-            await w.provider_http.aclose()
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ response, read after the fact like a network tap — nothing is changed on the w
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -331,33 +332,41 @@ class World:
         head = [(k.lower().encode(), v.encode()) for k, v in headers]
         if cookie:
             head.append((b"cookie", cookie.encode()))
-        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-                 "method": method, "scheme": urlsplit(self.app_url).scheme,
-                 "path": unquote(path), "raw_path": path.encode(),
-                 "query_string": query.encode(), "root_path": "",
-                 "headers": [(b"host", netloc(self.app_url).encode()), *head],
-                 "server": ("localhost", 8000), "client": ("127.0.0.1", 50000)}
-        started: dict[str, Any] = {}
-        body = bytearray()
-
-        async def receive() -> dict[str, Any]:
-            return {"type": "http.request", "body": b"", "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                started.update(message)
-            elif message["type"] == "http.response.body":
-                body.extend(message.get("body", b""))
-
-        await self.app(scope, receive, send)
-        headers_out = httpx.Headers([(k.decode("latin-1"), v.decode("latin-1"))
-                                     for k, v in started.get("headers", [])])
-        return started["status"], headers_out, bytes(body)
+        return await call_asgi(self.app, method, unquote(path), raw_path=path.encode(),
+                               query=query.encode(), scheme=urlsplit(self.app_url).scheme,
+                               headers=[(b"host", netloc(self.app_url).encode()), *head])
 
     async def aclose(self) -> None:
         await self.browser.aclose()
         await self.provider_http.aclose()
         self.lc.close()
+
+
+async def call_asgi(app: Any, method: str, path: str, *, raw_path: bytes, query: bytes,
+                    headers: Sequence[tuple[bytes, bytes]],
+                    scheme: str = "http") -> tuple[int, httpx.Headers, bytes]:
+    """One request with an empty body straight into an ASGI callable, its scope exactly as
+    given — no client in between to normalise or refuse anything — as a server would pass it."""
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+             "method": method, "scheme": scheme, "path": path, "raw_path": raw_path,
+             "query_string": query, "root_path": "", "headers": list(headers),
+             "server": ("localhost", 8000), "client": ("127.0.0.1", 50000)}
+    started: dict[str, Any] = {}
+    body = bytearray()
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            started.update(message)
+        elif message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))
+
+    await app(scope, receive, send)
+    headers_out = httpx.Headers([(k.decode("latin-1"), v.decode("latin-1"))
+                                 for k, v in started.get("headers", [])])
+    return started["status"], headers_out, bytes(body)
 
 
 def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
@@ -403,3 +412,47 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
     return World(lc=lc, auth=auth, clock=clock, app=app, browser=browser,
                  provider_http=provider_http, client=client, app_url=app_url,
                  backchannel=backchannel, router=router)
+
+
+@dataclass
+class SharedPool:
+    """One Local Cognito (and the clock it runs on) shared by many worlds."""
+
+    lc: LocalCognito
+    clock: ManualClock
+
+
+@contextmanager
+def open_shared_pool(*clients: ClientConfig) -> Iterator[SharedPool]:
+    """A fresh pool on its own ``ManualClock``, with these extra app clients; closed on exit."""
+    clock = ManualClock()
+    lc = LocalCognito(clock=clock.now)
+    for client in clients:
+        lc.add_client(client)
+    try:
+        yield SharedPool(lc, clock)
+    finally:
+        lc.close()
+
+
+@asynccontextmanager
+async def worlds_on(pool: SharedPool) -> AsyncIterator[Callable[..., World]]:
+    """``make(**build_world_kwargs)`` → a world on ``pool`` (its own app, browser, caches).
+    Faults are off and request counts cleared on entry; on exit faults are reset and the worlds'
+    clients closed (the pool stays open)."""
+    lc = pool.lc
+    lc.faults.reset()
+    lc.requests.clear()
+    made: list[World] = []
+
+    def make(**kwargs: Any) -> World:
+        made.append(build_world(lc=lc, clock=pool.clock, **kwargs))
+        return made[-1]
+
+    try:
+        yield make
+    finally:
+        lc.faults.reset()
+        for w in made:
+            await w.browser.aclose()
+            await w.provider_http.aclose()

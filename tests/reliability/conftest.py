@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cognito_gate import ManualClock
-from cognito_gate.local import LocalCognito
-from integration.harness import World, build_world
+from integration.harness import SharedPool, World, open_shared_pool, worlds_on
 
 # Deterministic in CI (the same examples every run), random locally; no per-example deadline,
 # since one example is a whole request through the app (and sometimes Local Cognito).
@@ -33,40 +29,17 @@ settings.register_profile(
 )
 
 
-@dataclass
-class Pool:
-    lc: LocalCognito
-    clock: ManualClock
-
-
 @pytest.fixture(scope="session")
-def pool() -> Iterator[Pool]:
-    clock = ManualClock()
-    lc = LocalCognito(clock=clock.now)
-    try:
-        yield Pool(lc, clock)
-    finally:
-        lc.close()
+def pool() -> Iterator[SharedPool]:
+    with open_shared_pool() as shared:
+        yield shared
 
 
 @pytest.fixture
-async def make_world(pool: Pool) -> AsyncIterator[Callable[..., World]]:
+async def make_world(pool: SharedPool) -> AsyncIterator[Callable[..., World]]:
     """``make_world(**build_world_kwargs)``: another app process on the shared pool."""
-    pool.lc.faults.reset()
-    pool.lc.requests.clear()
-    made: list[World] = []
-
-    def make(**kwargs: Any) -> World:
-        made.append(build_world(lc=pool.lc, clock=pool.clock, **kwargs))
-        return made[-1]
-
-    try:
+    async with worlds_on(pool) as make:
         yield make
-    finally:
-        pool.lc.faults.reset()
-        for w in made:
-            await w.browser.aclose()
-            await w.provider_http.aclose()
 
 
 @pytest.fixture

@@ -20,7 +20,15 @@ import httpx
 
 from cognito_gate import CognitoAuth, Settings
 from cognito_gate.local import ClientConfig
-from integration.harness import APP_URL, HostRouter, World, netloc, sample_app, set_cookies
+from integration.harness import (
+    APP_URL,
+    HostRouter,
+    World,
+    call_asgi,
+    netloc,
+    sample_app,
+    set_cookies,
+)
 
 PROTECT = ("/protected", "/api")
 SESSION_CHUNKS = ("cg.0", "cg.1", "cg.2", "cg.3")
@@ -144,24 +152,5 @@ async def call_app(app: Any, path: str, headers: Sequence[tuple[bytes, bytes]],
                    query: bytes = b"") -> tuple[int, httpx.Headers, bytes]:
     """One GET straight into the app's ASGI callable with exactly these raw header bytes (no
     client in between to normalise or refuse them), as a server would pass them."""
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-             "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
-             "query_string": query, "root_path": "",
-             "headers": [(b"host", b"localhost:8000"), *headers],
-             "server": ("localhost", 8000), "client": ("127.0.0.1", 50000)}
-    started: dict[str, Any] = {}
-    body = bytearray()
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            started.update(message)
-        elif message["type"] == "http.response.body":
-            body.extend(message.get("body", b""))
-
-    await app(scope, receive, send)
-    out = httpx.Headers([(k.decode("latin-1"), v.decode("latin-1"))
-                         for k, v in started.get("headers", [])])
-    return started["status"], out, bytes(body)
+    return await call_asgi(app, "GET", path, raw_path=path.encode(), query=query,
+                           headers=[(b"host", b"localhost:8000"), *headers])
