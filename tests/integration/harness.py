@@ -456,3 +456,20 @@ async def worlds_on(pool: SharedPool) -> AsyncIterator[Callable[..., World]]:
         for w in made:
             await w.browser.aclose()
             await w.provider_http.aclose()
+
+
+ATTACKER = "attacker@example.com"
+ATTACKER_PASSWORD = "Attacker-password-1"
+
+
+def ensure_attacker(w: World) -> None:
+    """A second, genuine user of the pool: the attacker signing in with their own account."""
+    if w.lc.user(ATTACKER) is None:
+        w.lc.add_user(ATTACKER, ATTACKER_PASSWORD)
+
+
+async def whoami(w: World) -> str | None:
+    """The signed-in user's email as the app's JSON API sees it, or None (401)."""
+    me = await w.get("/api/me", headers={"accept": "application/json"})
+    assert me.status_code in (200, 401), me.text
+    return me.json()["email"] if me.status_code == 200 else None

@@ -17,22 +17,18 @@ from urllib.parse import urlencode, urlsplit
 import httpx
 import pytest
 
-from .harness import APP_URL, DEMO_EMAIL, DEMO_PASSWORD, World, query_of, set_cookies
-
-ATTACKER = "attacker@example.com"
-ATTACKER_PASSWORD = "Attacker-password-1"
-
-
-def ensure_attacker(w: World) -> None:
-    if w.lc.user(ATTACKER) is None:
-        w.lc.add_user(ATTACKER, ATTACKER_PASSWORD)
-
-
-async def whoami(w: World) -> str | None:
-    """The signed-in user's email as the app's JSON API sees it, or None (401)."""
-    me = await w.get("/api/me", headers={"accept": "application/json"})
-    assert me.status_code in (200, 401), me.text
-    return me.json()["email"] if me.status_code == 200 else None
+from .harness import (
+    APP_URL,
+    ATTACKER,
+    ATTACKER_PASSWORD,
+    DEMO_EMAIL,
+    DEMO_PASSWORD,
+    World,
+    ensure_attacker,
+    query_of,
+    set_cookies,
+    whoami,
+)
 
 
 def tx_names(w: World) -> list[str]:

@@ -13,22 +13,19 @@ import pytest
 from cognito_gate.core.cookies import CookiePolicy
 from cognito_gate.core.session import SessionCodec, SessionData, new_session_id
 
-from .harness import APP_URL, DEMO_EMAIL, SECRET, World, set_cookies
+from .harness import (
+    APP_URL,
+    ATTACKER,
+    ATTACKER_PASSWORD,
+    DEMO_EMAIL,
+    SECRET,
+    World,
+    ensure_attacker,
+    set_cookies,
+    whoami,
+)
 
-ATTACKER = "attacker@example.com"
-ATTACKER_PASSWORD = "Attacker-password-1"
 FOREIGN_SECRET = "a-different-apps-session-secret-0123456789"
-
-
-def ensure_attacker(w: World) -> None:
-    if w.lc.user(ATTACKER) is None:
-        w.lc.add_user(ATTACKER, ATTACKER_PASSWORD)
-
-
-async def whoami(w: World) -> str | None:
-    me = await w.get("/api/me", headers={"accept": "application/json"})
-    assert me.status_code in (200, 401), me.text
-    return me.json()["email"] if me.status_code == 200 else None
 
 
 def session_cookies(w: World) -> dict[str, str]:
