@@ -416,6 +416,23 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"header": machine.header_lines(), "args": vars(args)}
     with tempfile.TemporaryDirectory(prefix="cg-bench-") as tmp:
         cfg_path = os.path.join(tmp, "fixture.json")
+
+        def measure_with(fx: fixture.Fixture) -> dict[str, Row]:
+            """Hand the servers the fixture (tokens, cookies) and measure every case."""
+            with open(cfg_path, "w", encoding="utf-8") as f:
+                json.dump(fx, f)
+            print()
+            return measure(
+                cases,
+                fx,
+                cfg_path,
+                rounds=rounds,
+                seconds=seconds,
+                warmup=warmup,
+                connections=args.connections,
+                flavour=args.app,
+            )
+
         if have_lib:
             import extras
 
@@ -427,19 +444,7 @@ def main(argv: list[str] | None = None) -> int:
                     f"{len(fx['tokens']['access_token'])} B, refresh "
                     f"{len(fx['tokens']['refresh_token'])} B)"
                 )
-                with open(cfg_path, "w", encoding="utf-8") as f:
-                    json.dump(fx, f)
-                print()
-                rows = measure(
-                    cases,
-                    fx,
-                    cfg_path,
-                    rounds=rounds,
-                    seconds=seconds,
-                    warmup=warmup,
-                    connections=args.connections,
-                    flavour=args.app,
-                )
+                rows = measure_with(fx)
                 if not args.no_extras:
                     report["extras"] = extras.run_all(
                         lcs,
@@ -457,19 +462,7 @@ def main(argv: list[str] | None = None) -> int:
             fx = fixture.standin_fixture()
             why = "--stand-in" if args.stand_in else "cognito_gate library not available yet"
             print(f"tokens   STAND-IN random tokens ({why}); cases (2)-(4) and extras skipped")
-            with open(cfg_path, "w", encoding="utf-8") as f:
-                json.dump(fx, f)
-            print()
-            rows = measure(
-                cases,
-                fx,
-                cfg_path,
-                rounds=rounds,
-                seconds=seconds,
-                warmup=warmup,
-                connections=args.connections,
-                flavour=args.app,
-            )
+            rows = measure_with(fx)
     print()
     for line in machine.header_lines()[:2]:
         print(line)
