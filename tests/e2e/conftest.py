@@ -186,3 +186,20 @@ def loopback() -> Iterator[Loopback]:
     yield site
     site.server.shutdown()
     site.server.server_close()
+
+
+def sign_up_and_confirm(page: Page, lc: LocalCognito, shots: Shots, *, email: str,
+                        password: str, shot_prefix: str = "") -> None:
+    """From the hosted sign-in page: follow "Sign up", create the account, then confirm it with
+    the code Local Cognito would have mailed (read through its test API)."""
+    page.get_by_role("link", name="Sign up").click()
+    page.locator("#email").fill(email)
+    page.locator("#password").fill(password)
+    shots(page, f"{shot_prefix}sign-up")
+    page.locator("button[name=signUpButton]").click()
+    page.locator("#code").wait_for(state="visible")
+    shots(page, f"{shot_prefix}confirm")
+    code = lc.last_confirmation_code(email)
+    assert code is not None
+    page.locator("#code").fill(code)
+    page.locator("button[name=confirm]").click()

@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from cognito_gate.local import LocalCognito
 
-from .conftest import ServedApp, Shots
+from .conftest import ServedApp, Shots, sign_up_and_confirm
 
 PASSWORD = "Journey-pass-1"
 
@@ -38,18 +38,7 @@ def test_sign_up_refresh_sign_out(
     expect(page.locator("#username")).to_be_visible()
     shots(page, "hosted-sign-in")
 
-    page.get_by_role("link", name="Sign up").click()
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    shots(page, "hosted-sign-up")
-    page.locator("button[name=signUpButton]").click()
-
-    expect(page.locator("#code")).to_be_visible()
-    shots(page, "hosted-confirm")
-    code = lc.last_confirmation_code(email)
-    assert code is not None
-    page.locator("#code").fill(code)
-    page.locator("button[name=confirm]").click()
+    sign_up_and_confirm(page, lc, shots, email=email, password=PASSWORD, shot_prefix="hosted-")
 
     # Back at the app (CK-02: the Lax transaction cookie made it across), signed in.
     expect(page).to_have_url(demo.url + "/")

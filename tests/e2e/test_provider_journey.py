@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from cognito_gate.local import ClientConfig, LocalCognito
 
-from .conftest import Loopback, Shots
+from .conftest import Loopback, Shots, sign_up_and_confirm
 
 PASSWORD = "Provider-pass-1"
 SECRET = "e2eloopbacksecret0123456789"
@@ -69,17 +69,7 @@ def test_sign_up_code_exchange_refresh_revoke_logout(
     page.goto(attempt.url)
     expect(page.locator("#username")).to_be_visible()
     shots(page, "sign-in")
-    page.get_by_role("link", name="Sign up").click()
-    page.locator("#email").fill(email)
-    page.locator("#password").fill(PASSWORD)
-    shots(page, "sign-up")
-    page.locator("button[name=signUpButton]").click()
-    expect(page.locator("#code")).to_be_visible()
-    shots(page, "confirm")
-    code = lc.last_confirmation_code(email)
-    assert code is not None
-    page.locator("#code").fill(code)
-    page.locator("button[name=confirm]").click()
+    sign_up_and_confirm(page, lc, shots, email=email, password=PASSWORD)
     expect(page).to_have_url(re.compile(re.escape(f"{loopback.url}/cb?")))
     shots(page, "code-at-loopback")
     received = loopback.last_query("/cb")
