@@ -479,6 +479,24 @@ async def test_RF_07_an_outage_costs_one_token_call_however_many_requests_wait(
     assert has_session_cookie(world)
 
 
+async def test_RF_07_a_400_digit_retry_after_is_a_bounded_503_and_the_cool_off_holds(
+        pool_world: World) -> None:
+    """``float`` of 400 digits is ``inf`` and ``ceil(inf)`` raised: a 500 on every request, with
+    nothing cached, so each one hit the token endpoint again."""
+    world = pool_world
+    await signed_in(world)
+    world.advance(LIFETIME + 120)
+    world.lc.faults.set("token", status=429, retry_after=int("9" * 400))
+    before = token_calls(world)
+    api = await world.get("/api/me", headers=API)
+    assert api.status_code == 503
+    assert api.json()["error"] == "provider_unavailable"
+    assert api.headers["retry-after"] == "300"
+    assert (await world.get("/protected")).status_code == 503
+    assert token_calls(world) - before == 1
+    assert has_session_cookie(world)
+
+
 NOT_ABOUT_THE_SESSION: dict[str, tuple[str, Fault]] = {
     "invalid_client": ("set", {"error": "invalid_client"}),
     "unauthorized_client": ("set", {"error": "unauthorized_client"}),

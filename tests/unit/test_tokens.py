@@ -91,3 +91,15 @@ async def test_LO_03_revoke_failures_are_not_fatal():
         raise httpx.ReadTimeout("slow")
 
     assert await client(boom).revoke("rt") is False
+
+
+@pytest.mark.parametrize(("header", "kept"), [
+    ("9" * 400, 300), ("²", None), ("3" * 5000, 300), ("Wed, 21 Oct 2015 07:28:00 GMT", 1),
+])
+async def test_garbled_retry_after_is_a_clean_provider_unavailable(header: str,
+                                                                  kept: int | None):
+    answer = httpx.Response(429, headers=[(b"retry-after", header.encode())])
+    with pytest.raises(ProviderUnavailable) as info:
+        await client(lambda request: answer).refresh("rt")
+    assert info.value.provider_retry_after == kept
+    assert 1 <= info.value.retry_after <= 300

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 
 __all__ = [
     "CATALOGUE",
+    "RETRY_AFTER_DEFAULT",
+    "RETRY_AFTER_MAX",
+    "RETRY_AFTER_MIN",
     "AuthError",
     "ConfigError",
     "ErrorKind",
@@ -120,15 +123,27 @@ class TokenExpired(TokenRejected):
         self.claims = claims
 
 
-class ProviderUnavailable(AuthError):
-    """Transient: network error, timeout, 5xx, 429 or a garbage body. Never ends a session."""
+RETRY_AFTER_MIN, RETRY_AFTER_DEFAULT, RETRY_AFTER_MAX = 1, 30, 300
 
-    def __init__(self, reason: str, *, retry_after: int = 30) -> None:
+
+class ProviderUnavailable(AuthError):
+    """Transient: network error, timeout, 5xx, 429 or a garbage body. Never ends a session.
+
+    ``provider_retry_after`` is the provider's own ``Retry-After`` (None when it gave none),
+    ``retry_after`` what we tell our callers; both are clamped to 1…300 s here, so no value a
+    provider sends can ask for an instant retry storm or a day-long lock-out.
+    """
+
+    def __init__(self, reason: str, *, retry_after: int | None = None) -> None:
         kind = CATALOGUE["provider_unavailable"]
         super().__init__(
             "provider_unavailable", kind.status, kind.title, kind.message, reason=reason
         )
-        self.retry_after = retry_after
+        self.provider_retry_after = (
+            None if retry_after is None
+            else min(RETRY_AFTER_MAX, max(RETRY_AFTER_MIN, retry_after))
+        )
+        self.retry_after = self.provider_retry_after or RETRY_AFTER_DEFAULT
 
 
 class ProviderRejected(AuthError):

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import math
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from .errors import AuthError, ProviderRejected, ProviderUnavailable
+from .provider import retry_after
 
 __all__ = ["DEADLINE", "TokenClient", "TokenSet", "deadline_for", "default_http_client"]
 
@@ -142,10 +143,5 @@ class TokenClient:
         error = body.get("error") if isinstance(body, dict) else None
         if status in (400, 401) and isinstance(error, str) and error not in _TRANSIENT:
             raise ProviderRejected(error if error.isidentifier() else "unknown")
-        raise ProviderUnavailable(f"token_http_{status}", retry_after=_retry_after(response))
-
-
-def _retry_after(response: httpx.Response) -> int:
-    value = response.headers.get("retry-after", "")
-    seconds = float(value) if value.isdigit() else 30.0
-    return int(min(300, max(1, math.ceil(seconds))))
+        raise ProviderUnavailable(f"token_http_{status}", retry_after=retry_after(
+            response.headers.get("retry-after"), time.time()))
