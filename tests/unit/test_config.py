@@ -113,3 +113,44 @@ def test_direct_construction_validates_with_field_names():
                  user_pool_id="us-east-1_X", app_url="https://a.example", session_secret="x",
                  leeway=500)
     assert [p.split(":")[0] for p in info.value.problems] == ["session_secret", "leeway"]
+
+
+def test_missing_variable_does_not_hide_malformed_ones():
+    """Each variable is checked on its own: a missing one never postpones another's problem."""
+    env = {k: v for k, v in ENV.items() if k != "COGNITO_CLIENT_ID"}
+    lines = problems({**env, "COGNITO_USER_POOL_ID": "nounderscore", "SESSION_SECRET": "short"})
+    assert [line.split(":")[0] for line in lines] == [
+        "COGNITO_CLIENT_ID", "COGNITO_USER_POOL_ID", "SESSION_SECRET"]
+    assert "is not set" in lines[0]
+    assert "user pool id" in lines[1]
+    assert "at least 32 characters" in lines[2]
+
+
+def test_non_loopback_http_reported_while_others_are_missing():
+    lines = problems({"COGNITO_DOMAIN": "http://auth.example.com", "COGNITO_LEEWAY": "x"})
+    assert lines[0].startswith("COGNITO_DOMAIN: must use https://")
+    assert [line.split(":")[0] for line in lines[1:]] == [
+        "COGNITO_CLIENT_ID", "COGNITO_CLIENT_SECRET", "COGNITO_USER_POOL_ID",
+        "APP_URL (or CF_PAGES_URL)", "SESSION_SECRET", "COGNITO_LEEWAY"]
+
+
+def test_a_malformed_value_names_the_variable_it_came_from():
+    env = {k: v for k, v in ENV.items() if k != "COGNITO_DOMAIN"}
+    lines = problems({**env, "COGNITO_BASE_URI": "http://auth.example.com"})
+    assert len(lines) == 1
+    assert lines[0].startswith("COGNITO_BASE_URI: must use https://")
+
+
+@pytest.mark.parametrize("value", ["\u00b2", "\u0663", "9" * 5000, "1.5", "+5"])
+def test_leeway_that_is_not_plain_ascii_digits_is_one_clear_line(value: str):
+    lines = problems({**ENV, "COGNITO_LEEWAY": value})
+    assert len(lines) == 1
+    assert lines[0].startswith("COGNITO_LEEWAY: must be a whole number of seconds")
+
+
+def test_direct_construction_reports_empty_and_malformed_fields_together():
+    with pytest.raises(ConfigError) as info:
+        Settings(domain="http://auth.example.com", client_id="", client_secret="b",
+                 user_pool_id="nounderscore", app_url="https://a.example", session_secret="x")
+    assert [p.split(":")[0] for p in info.value.problems] == [
+        "domain", "client_id", "user_pool_id", "session_secret"]

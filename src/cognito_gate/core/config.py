@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from .dotenv import read_dotenv
@@ -23,6 +24,7 @@ _POOL_ID = re.compile(r"([a-z]{2}(?:-[a-z]+)+-\d+)_[0-9A-Za-z]+")
 _CLIENT_ID = re.compile(r"[\w+.-]{1,128}")
 _SCOPE = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]+")
 _PATH = re.compile(r"/[A-Za-z0-9._~!$&'()*+,;=:@/-]*")
+_SECONDS = re.compile(r"[0-9]{1,9}")
 
 #: Settings field -> environment variable(s), first one preferred; aliases follow.
 ENV_NAMES: dict[str, tuple[str, ...]] = {
@@ -77,14 +79,11 @@ class Settings:
     secure_cookies: bool = field(init=False)
 
     def __post_init__(self) -> None:
-        secret, scopes = self.session_secret, self.scopes
-        object.__setattr__(self, "session_secret", _split(secret, ",") if isinstance(secret, str)
-                           else tuple(secret))
-        object.__setattr__(self, "scopes", _split(scopes.replace(",", " "), " ")
-                           if isinstance(scopes, str) else tuple(scopes))
-        problems = _problems(self)
+        for name in ("session_secret", "scopes"):
+            object.__setattr__(self, name, _normalised(name, getattr(self, name)))
+        problems = _problems({f.name: getattr(self, f.name) for f in fields(self) if f.init})
         if problems:
-            raise ConfigError([f"{name}: {text}" for name, text in problems])
+            raise ConfigError([f"{name}: {text}" for name, text in problems.items()])
         domain = _origin(self.domain if "://" in self.domain else f"https://{self.domain}")
         app_url = _origin(self.app_url)
         match = _POOL_ID.fullmatch(self.user_pool_id)
@@ -114,32 +113,32 @@ class Settings:
         cls, env: Mapping[str, str] | None = None, dotenv: str | Path | None = ".env"
     ) -> Settings:
         """Read the ``COGNITO_*``/``APP_URL``/``SESSION_SECRET`` variables (process env wins over
-        ``.env``); raise ``ConfigError`` listing every missing or malformed one."""
+        ``.env``); raise ``ConfigError`` listing every missing or malformed one, each named by
+        the variable it came from."""
         source = {**read_dotenv(dotenv), **(os.environ if env is None else env)}
         values: dict[str, object] = {}
-        problems: list[str] = []
+        came_from: dict[str, str] = {}
+        problems: dict[str, str] = {}
         for name, variables in ENV_NAMES.items():
-            raw = next((source[v].strip() for v in variables if source.get(v, "").strip()), None)
-            if raw is None:
+            found = next(((v, source[v].strip()) for v in variables if source.get(v, "").strip()),
+                         None)
+            if found is None:
+                if name in _REQUIRED:
+                    first, *aliases = variables
+                    alias = f" (or {aliases[0]})" if aliases else ""
+                    problems[name] = f"{first}{alias}: is not set; {_HINTS[name]}"
                 continue
-            if name == "leeway":
-                if not raw.isdigit():
-                    problems.append(f"{variables[0]}: must be a whole number of seconds (0-300)")
-                    continue
-                values[name] = int(raw)
-            else:
-                values[name] = raw
-        for name in _REQUIRED:
-            if name not in values:
-                first, *aliases = ENV_NAMES[name]
-                alias = f" (or {aliases[0]})" if aliases else ""
-                problems.append(f"{first}{alias}: is not set; {_HINTS[name]}")
+            came_from[name], raw = found
+            if name == "leeway" and not _SECONDS.fullmatch(raw):
+                problems[name] = f"{came_from[name]}: must be a whole number of seconds (0-300)"
+                continue
+            values[name] = int(raw) if name == "leeway" else raw
+        checked = {name: _normalised(name, value) for name, value in values.items()}
+        for name, text in _problems(checked).items():
+            problems[name] = f"{came_from[name]}: {text}"
         if problems:
-            raise ConfigError(problems)
-        try:
-            return cls(**values)  # type: ignore[arg-type]
-        except ConfigError as err:
-            raise ConfigError([_rename(p) for p in err.problems]) from None
+            raise ConfigError([problems[name] for name in ENV_NAMES if name in problems])
+        return cls(**values)  # type: ignore[arg-type]
 
 
 _REQUIRED = ("domain", "client_id", "client_secret", "user_pool_id", "app_url", "session_secret")
@@ -155,10 +154,13 @@ _HINTS = {
 }
 
 
-def _rename(problem: str) -> str:
-    """Turn a field-named problem line into one naming the environment variable."""
-    name, _, text = problem.partition(": ")
-    return f"{ENV_NAMES[name][0]}: {text}" if name in ENV_NAMES else problem
+def _normalised(name: str, value: Any) -> Any:
+    """``session_secret`` and ``scopes`` as tuples, whether given as a tuple or as one string."""
+    if name == "session_secret":
+        return _split(value, ",") if isinstance(value, str) else tuple(value)
+    if name == "scopes":
+        return _split(value.replace(",", " "), " ") if isinstance(value, str) else tuple(value)
+    return value
 
 
 def _split(value: str, sep: str) -> tuple[str, ...]:
@@ -189,49 +191,67 @@ def _url_problem(url: str, *, allow_path: bool, example: str) -> str | None:
     return None
 
 
-def _problems(s: Settings) -> list[tuple[str, str]]:
-    """Every problem with ``s`` as (field, what it should hold); empty when all is well."""
-    out: list[tuple[str, str]] = []
+_URLS = {  # field -> (may it have a path, an example)
+    "domain": (False, "https://auth.example.com"),
+    "app_url": (False, "https://app.example.com"),
+    "issuer": (True, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12"),
+    "logout_uri": (True, "https://app.example.com/"),
+}
 
-    def check(name: str, ok: bool, text: str) -> None:
-        if not ok:
-            out.append((name, text))
 
-    for name in _REQUIRED:
-        value = getattr(s, name)
-        if not value:
-            out.append((name, f"is empty; {_HINTS[name]}"))
-    if out:
-        return out
-    domain = s.domain if "://" in s.domain else f"https://{s.domain}"
-    for name, url, allow_path, example in (
-        ("domain", domain, False, "https://auth.example.com"),
-        ("app_url", s.app_url, False, "https://app.example.com"),
-        ("issuer", s.issuer, True, "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Ab12"),
-        ("logout_uri", s.logout_uri, True, "https://app.example.com/"),
-    ):
-        problem = url is not None and _url_problem(url, allow_path=allow_path, example=example)
-        if problem:
-            out.append((name, problem))
-    check("client_id", bool(_CLIENT_ID.fullmatch(s.client_id)), _HINTS["client_id"])
-    check("client_secret", s.client_secret.isprintable() and " " not in s.client_secret
-          and len(s.client_secret) <= 128, "must be the app client secret: printable, no spaces")
-    check("user_pool_id", bool(_POOL_ID.fullmatch(s.user_pool_id)), _HINTS["user_pool_id"])
-    check("session_secret", bool(s.session_secret) and all(len(x) >= 32 for x in s.session_secret),
-          "every secret must be at least 32 characters (comma-separated list to rotate)")
-    check("scopes", "openid" in s.scopes and all(_SCOPE.fullmatch(x) for x in s.scopes),
-          "must be space-separated scope names including openid, e.g. 'openid email phone'")
-    for name in ("callback_path", "login_path", "logout_path"):
-        value = getattr(s, name)
-        check(name, bool(_PATH.fullmatch(value)) and not value.startswith("//"),
-              "must be a path starting with a single /, e.g. /callback/")
-    check("leeway", type(s.leeway) is int and 0 <= s.leeway <= 300,
-          "must be a whole number of seconds from 0 to 300")
-    for name in ("refresh_margin", "session_lifetime", "session_idle_timeout",
-                 "claims_cache_size", "jwks_max_age", "jwks_stale_max", "jwks_cooldown"):
-        check(name, type(getattr(s, name)) is int and getattr(s, name) >= 0,
-              "must be a whole number, 0 or more")
-    check("session_cache_size", s.session_cache_size is None
-          or (type(s.session_cache_size) is int and s.session_cache_size >= 0),
-          "must be a whole number, 0 or more (or None: the same as claims_cache_size)")
-    return out
+def _is_path(value: object) -> bool:
+    return isinstance(value, str) and bool(_PATH.fullmatch(value)) and not value.startswith("//")
+
+
+def _is_count(value: object) -> bool:
+    return type(value) is int and value >= 0
+
+
+_PATH_TEXT = "must be a path starting with a single /, e.g. /callback/"
+_COUNT_TEXT = "must be a whole number, 0 or more"
+_CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {  # field -> (is it fine, what to hold)
+    "client_id": (lambda v: isinstance(v, str) and bool(_CLIENT_ID.fullmatch(v)),
+                  _HINTS["client_id"]),
+    "client_secret": (lambda v: isinstance(v, str) and v.isprintable() and " " not in v
+                      and len(v) <= 128, "must be the app client secret: printable, no spaces"),
+    "user_pool_id": (lambda v: isinstance(v, str) and bool(_POOL_ID.fullmatch(v)),
+                     _HINTS["user_pool_id"]),
+    "session_secret": (lambda v: all(isinstance(x, str) and len(x) >= 32 for x in v),
+                       "every secret must be at least 32 characters "
+                       "(comma-separated list to rotate)"),
+    "scopes": (lambda v: "openid" in v and all(isinstance(x, str) and _SCOPE.fullmatch(x)
+                                               for x in v),
+               "must be space-separated scope names including openid, e.g. 'openid email phone'"),
+    "callback_path": (_is_path, _PATH_TEXT),
+    "login_path": (_is_path, _PATH_TEXT),
+    "logout_path": (_is_path, _PATH_TEXT),
+    "leeway": (lambda v: type(v) is int and 0 <= v <= 300,
+               "must be a whole number of seconds from 0 to 300"),
+    **{name: (_is_count, _COUNT_TEXT) for name in (
+        "refresh_margin", "session_lifetime", "session_idle_timeout", "claims_cache_size",
+        "jwks_max_age", "jwks_stale_max", "jwks_cooldown")},
+    "session_cache_size": (lambda v: v is None or _is_count(v),
+                           f"{_COUNT_TEXT} (or None: the same as claims_cache_size)"),
+}
+
+
+def _problem(name: str, value: Any) -> str | None:
+    """What is wrong with one field's (normalised) value, or None when it is fine."""
+    if name in _REQUIRED and not value:
+        return f"is empty; {_HINTS[name]}"
+    if name in _URLS:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            return f"must be a URL like {_URLS[name][1]}"
+        url = value if name != "domain" or "://" in value else f"https://{value}"
+        return _url_problem(url, allow_path=_URLS[name][0], example=_URLS[name][1])
+    is_fine, text = _CHECKS[name]
+    return None if is_fine(value) else text
+
+
+def _problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """Every problem among ``values`` (field -> value), each field checked on its own, so a
+    missing or malformed value never hides another's problem; empty when all is well."""
+    found = {name: _problem(name, value) for name, value in values.items()}
+    return {name: text for name, text in found.items() if text is not None}
