@@ -535,6 +535,28 @@ async def test_RF_07_only_invalid_grant_ends_the_session(pool_world: World) -> N
         assert (await world.get("/protected")).status_code == 200, error
 
 
+async def test_RF_07_a_refreshed_token_under_a_kid_the_jwks_lacks_does_not_end_the_session(
+        pool_world: World) -> None:
+    """Tokens straight from the token endpoint under a kid the JWKS does not list (yet): the
+    provider's keys are not settled, which says nothing about this session — it is kept (the
+    still-valid token serves) and refreshes once the provider signs with a published key."""
+    world = pool_world
+    await signed_in(world)
+    held = await tokens_of(world)
+    world.lc.faults.refresh_id_token(header={"kid": "not-published-yet"})
+    world.advance(LIFETIME - 30)
+    page = await world.get("/protected")
+    assert page.status_code == 200
+    assert not clears_session(world, page)
+    assert await session_of(world) == held
+    world.lc.faults.reset()
+    world.advance(11)
+    page = await world.get("/protected")
+    assert page.status_code == 200
+    assert session_writes(world, page)
+    assert len(refresh_calls(world)) == 2
+
+
 # RF-08 ──────────────────────────────────────────────────────────────────────────────────────
 
 

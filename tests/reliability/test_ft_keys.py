@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from integration.forge import forge, peek
 from integration.harness import World
 
 from .helpers import (
@@ -20,6 +21,7 @@ from .helpers import (
     session_cookies,
     session_deleted,
     session_writes,
+    stored_session,
 )
 
 UNAVAILABLE = "Sign-in service unavailable"
@@ -217,3 +219,37 @@ async def test_FT_06_unknown_kid_flood_costs_one_fetch_per_cooldown(world: World
     assert final.status_code == 400
     assert lc.requests["jwks"] == fetches + 2
     assert (await world.get("/protected")).status_code == 200  # real sessions unaffected
+
+
+ROTATING = app_client("rotating-keys-app", rotation=True, rotation_grace_seconds=0)
+
+
+async def test_FT_06_a_forged_kid_cannot_turn_a_key_rotation_into_sign_outs(
+        make_world: Callable[..., World]) -> None:
+    """One anonymous request with a random kid starts the unknown-kid cooldown; the keys rotate
+    inside it. The refresh that follows (rotation on, grace 0: the old refresh token is spent)
+    brings tokens under the new kid: they come from the token endpoint, so they refetch the JWKS
+    past the attacker's cooldown and the session goes on."""
+    world = make_world(client=ROTATING)
+    lc = world.lc
+    assert (await world.sign_in("/protected")).status_code == 200
+    old = await stored_session(world, session_cookies(world))
+    world.advance(3600 - 30)  # refresh due, tokens still valid, JWKS cache still fresh
+    forged = forge(old.access_token, header={"kid": "attacker-chosen-kid"})
+    attacker = world.another_browser()
+    answer = await attacker.get("/api/me", headers={**JSON, "authorization": f"Bearer {forged}"})
+    assert answer.status_code == 401
+    fetches = lc.requests["jwks"]
+    lc.rotate_keys(overlap=True)
+
+    page = await world.get("/protected")
+    assert page.status_code == 200
+    assert session_writes(page), "the refreshed session was not written"
+    new = await stored_session(world, session_cookies(world))
+    assert peek(new.id_token)[0]["kid"] != peek(old.id_token)[0]["kid"]  # the new key
+    assert new.refresh_token != old.refresh_token
+    assert lc.requests["jwks"] == fetches + 1  # one refetch, for the rotation
+    # The attacker's cooldown still holds for anonymous traffic: forged kids cost nothing more.
+    for _ in range(3):
+        await attacker.get("/api/me", headers={**JSON, "authorization": f"Bearer {forged}"})
+    assert lc.requests["jwks"] == fetches + 1

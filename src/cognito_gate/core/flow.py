@@ -157,7 +157,7 @@ class SignInFlow:
         tokens = await self._tokens.exchange_code(code, tx.verifier, self._settings.redirect_uri)
         now = self._clock.now()
         try:
-            id_claims = await self._verifier.verify_id_token(tokens.id_token)
+            id_claims = await self._verifier.verify_id_token(tokens.id_token, from_provider=True)
             nonce = id_claims.get("nonce")
             if not isinstance(nonce, str) or not hmac.compare_digest(nonce.encode(),
                                                                      tx.nonce.encode()):
@@ -165,7 +165,8 @@ class SignInFlow:
             if now - id_claims["iat"] > _IAT_FRESHNESS + self._verifier.leeway:
                 raise TokenRejected("iat_too_old")
             check_at_hash(id_claims, tokens.access_token)
-            access_claims = await self._verifier.verify_access_token(tokens.access_token)
+            access_claims = await self._verifier.verify_access_token(tokens.access_token,
+                                                               from_provider=True)
             check_same_session(id_claims, access_claims)
         except TokenRejected as exc:
             raise AuthError.of("id_token_invalid", reason=exc.reason) from None

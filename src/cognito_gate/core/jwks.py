@@ -2,7 +2,9 @@
 
 * unknown ``kid`` → one refetch, merged across concurrent callers (single-flight); a refetch that
   still lacks the kid starts a cooldown, so a flood of forged kids costs at most one request per
-  cooldown (IDT-06, FT-06) while a real rotation is picked up at once (FT-05);
+  cooldown (IDT-06, FT-06) while a real rotation is picked up at once (FT-05). Tokens straight
+  from the token endpoint have a cooldown of their own: one forged ``Authorization: Bearer``
+  cannot starve the refetch a real rotation needs (whose refreshed tokens would otherwise fail);
 * a failed or useless fetch never replaces the cache; cached keys are served stale for up to
   ``stale_max`` while the endpoint is down (FT-02), and refetches back off (cooldown, doubling,
   at most 30 s apart, so users holding a newly rotated key get their 503s for seconds, not
@@ -82,25 +84,28 @@ class JWKSCache:
         self._keys: dict[str, RSAKey] = {}
         self._fetched_at: float | None = None
         self._next_try = 0.0
-        self._penalty_until = 0.0
+        self._penalty_until = {False: 0.0, True: 0.0}  # unknown-kid cooldown, by from_provider
         self._failures = 0
         self._inflight: asyncio.Task[bool] | None = None
 
-    async def get_key(self, kid: str) -> RSAKey:
+    async def get_key(self, kid: str, *, from_provider: bool = False) -> RSAKey:
         """The key for ``kid``; ``TokenRejected('kid_unknown')`` only when a set fetched just now
-        (or within the cooldown) lacks it, ``ProviderUnavailable`` when no fetch could tell."""
+        (or within the cooldown) lacks it, ``ProviderUnavailable`` when no fetch could tell.
+
+        ``from_provider``: the token came from the token endpoint itself (sign-in, refresh), so
+        only the provider can have started this cooldown, never anonymous request traffic."""
         now = self._clock.now()
         fresh = self._fetched_at is not None and now - self._fetched_at < self.max_age
         key = self._keys.get(kid)
         if key is not None and fresh:
             return key
         unknown_in_fresh_set = fresh and key is None
-        confirmed = unknown_in_fresh_set and now < self._penalty_until
+        confirmed = unknown_in_fresh_set and now < self._penalty_until[from_provider]
         if now >= self._next_try and not confirmed:
             confirmed = await self._refresh()
             now = self._clock.now()
             if confirmed and unknown_in_fresh_set and kid not in self._keys:
-                self._penalty_until = now + self._cooldown
+                self._penalty_until[from_provider] = now + self._cooldown
         if self._fetched_at is None or now - self._fetched_at >= self._stale_max:
             raise ProviderUnavailable("jwks_unavailable")
         key = self._keys.get(kid)

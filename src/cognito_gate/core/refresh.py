@@ -62,10 +62,11 @@ def _check_continuity(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
 
 def _not_about_the_session(exc: AuthError) -> bool:
     """Failures that say nothing about this refresh token: OAuth errors other than
-    ``invalid_grant`` (a rotated client secret, a grant no longer allowed) and a garbled 200."""
+    ``invalid_grant`` (a rotated client secret, a grant no longer allowed), a garbled 200, and a
+    kid the JWKS does not (yet) list on tokens the token endpoint itself just signed."""
     if isinstance(exc, ProviderRejected):
         return exc.error != "invalid_grant"
-    return exc.code == "token_response_invalid"
+    return exc.code == "token_response_invalid" or exc.reason == "kid_unknown"
 
 
 class Refresher:
@@ -103,8 +104,9 @@ class Refresher:
         assert session.refresh_token is not None
         try:
             tokens = await self._tokens.refresh(session.refresh_token)
-            id_claims = await self._verifier.verify_id_token(tokens.id_token)
-            access_claims = await self._verifier.verify_access_token(tokens.access_token)
+            id_claims = await self._verifier.verify_id_token(tokens.id_token, from_provider=True)
+            access_claims = await self._verifier.verify_access_token(tokens.access_token,
+                                                                     from_provider=True)
             check_at_hash(id_claims, tokens.access_token)
             check_same_session(id_claims, access_claims)
             _check_continuity(old_claims, id_claims)

@@ -78,26 +78,29 @@ class TokenVerifier:
         self._cache: ExpiringLRU[tuple[str, str], dict[str, Any]] = ExpiringLRU(
             cache_size, clock.now)
 
-    async def verify_id_token(self, token: str) -> dict[str, Any]:
-        """Claims of a valid ID token; ``TokenExpired`` if only ``exp`` failed."""
-        return await self._verify(token, "id", check_id_claims)
+    async def verify_id_token(self, token: str, *, from_provider: bool = False) -> dict[str, Any]:
+        """Claims of a valid ID token; ``TokenExpired`` if only ``exp`` failed.
+        ``from_provider``: straight from the token endpoint (see ``JWKSCache.get_key``)."""
+        return await self._verify(token, "id", check_id_claims, from_provider)
 
-    async def verify_access_token(self, token: str) -> dict[str, Any]:
+    async def verify_access_token(self, token: str, *,
+                                  from_provider: bool = False) -> dict[str, Any]:
         """Claims of a valid access token; ``TokenExpired`` if only ``exp`` failed."""
-        return await self._verify(token, "access", check_access_claims)
+        return await self._verify(token, "access", check_access_claims, from_provider)
 
-    async def _verify(self, token: str, use: str, check: Checker) -> dict[str, Any]:
+    async def _verify(self, token: str, use: str, check: Checker,
+                      from_provider: bool) -> dict[str, Any]:
         now = self._clock.now()
         key = (use, token)
         cached = self._cache.get(key, now)
         if cached is not None:
             return cached
-        claims = check(await self._signed_payload(token), issuer=self.issuer,
+        claims = check(await self._signed_payload(token, from_provider), issuer=self.issuer,
                        client_id=self.client_id, now=now, leeway=self.leeway)
         self._cache.put(key, claims, min(claims["exp"] + self.leeway, now + self.jwks.max_age))
         return claims
 
-    async def _signed_payload(self, token: str) -> dict[str, Any]:
+    async def _signed_payload(self, token: str, from_provider: bool) -> dict[str, Any]:
         """The payload of a correctly RS256-signed JWS from our JWKS (IDT-01..08, IDT-21)."""
         if not isinstance(token, str) or len(token) > MAX_TOKEN_BYTES:
             raise TokenRejected("token_too_large")
@@ -114,7 +117,7 @@ class TokenVerifier:
         kid = header.get("kid")
         if not isinstance(kid, str) or not kid:
             raise TokenRejected("kid_missing")
-        public_key = await self.jwks.get_key(kid)
+        public_key = await self.jwks.get_key(kid, from_provider=from_provider)
         try:
             jws.deserialize_compact(token, public_key, registry=_REGISTRY)
         except BadSignatureError:
