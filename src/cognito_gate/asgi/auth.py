@@ -29,7 +29,7 @@ from ..core.ttlcache import ExpiringLRU
 from ..core.user import User
 from ..core.verify import TokenVerifier
 from .fastapi import optional_user, require_user
-from .pages import error_response
+from .pages import deny_framing, error_response
 from .paths import ProtectedPaths
 from .sessioncache import HotEntry, SessionCache
 
@@ -194,6 +194,7 @@ class CognitoAuth:
             rendered = self.render_error(request, error)
             response = rendered if isinstance(rendered, Response) else await rendered
             response.headers["cache-control"] = "no-store"
+            deny_framing(response)
             return response
         return error_response(error, as_json=as_json, retry_href=retry_href)
 

@@ -10,9 +10,13 @@ from starlette.responses import HTMLResponse, Response
 
 from ..core.errors import AuthError
 
-__all__ = ["NO_STORE", "error_response", "page"]
+__all__ = ["NO_STORE", "deny_framing", "error_response", "page"]
 
 NO_STORE = {"cache-control": "no-store", "referrer-policy": "no-referrer"}
+FRAME_ANCESTORS = "frame-ancestors 'none'"
+# No other site may frame a page of ours (a sign-out button or a retry under a decoy): CSP for
+# today's browsers, X-Frame-Options for the ones before it.
+_PAGE_HEADERS = {**NO_STORE, "content-security-policy": FRAME_ANCESTORS, "x-frame-options": "DENY"}
 
 _TEMPLATE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -41,7 +45,17 @@ def page(title: str, message: str, *, status: int = 200, action: str = "",
         title=html.escape(title), message=html.escape(message), action=action,
         code=f"<small>Error code: {html.escape(code)}</small>" if code else "",
     )
-    return HTMLResponse(body, status_code=status, headers={**NO_STORE, **(headers or {})})
+    return HTMLResponse(body, status_code=status, headers={**_PAGE_HEADERS, **(headers or {})})
+
+
+def deny_framing(response: Response) -> None:
+    """Make a page the app rendered for us unframeable too. The app's own policy stays: a second
+    ``Content-Security-Policy`` header is enforced alongside it, so one is added only when no
+    policy of the app's says ``frame-ancestors`` already."""
+    headers = response.headers
+    headers["x-frame-options"] = "DENY"
+    if not any("frame-ancestors" in p for p in headers.getlist("content-security-policy")):
+        headers.append("content-security-policy", FRAME_ANCESTORS)
 
 
 def link(label: str, href: str) -> str:

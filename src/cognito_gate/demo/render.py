@@ -26,6 +26,7 @@ PAGE_HEADERS = {
     ),
     "Cache-Control": "no-store",
     "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",  # frame-ancestors' counterpart for browsers without CSP 2
     "X-Content-Type-Options": "nosniff",
 }
 
