@@ -3,10 +3,12 @@
 * No page can be framed by another site (clickjacking a sign-out or a retry): each HTML response
   sends ``Content-Security-Policy: frame-ancestors 'none'`` and ``X-Frame-Options: DENY`` — the
   library's own pages, pages the app renders through ``render_error``, and the demo's pages.
+* The demo's outage page offers "Try again" only to a validated same-origin path.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import httpx
@@ -107,3 +109,20 @@ async def test_demo_pages_cannot_be_framed(demo: World) -> None:
     assert pages["provider outage (503)"].status_code == 503
     for what, response in pages.items():
         assert_unframeable(response, what)
+
+
+async def test_demo_outage_page_retry_link_stays_on_this_site(demo: World) -> None:
+    """``//evil.example/x`` is a path to the server, an off-site link in a page."""
+    w = demo
+    await w.sign_in("/protected")
+    w.advance(3600 + 61)
+    w.lc.faults.set("token", status=503)
+    # Protected (they normalise to /protected), and an off-site link if put in an href as is.
+    for path in ("//evil.example/../protected", "//protected"):
+        status, _, body = await w.raw("GET", path, headers=[("accept", "text/html")])
+        assert status == 503, (path, status)
+        retry = re.findall(r'href="([^"]*)">Try again', body.decode())
+        assert retry == ["/"], (path, retry)  # not a valid return-to: the home page
+    status, _, body = await w.raw("GET", "/protected?tab=1", headers=[("accept", "text/html")])
+    assert status == 503
+    assert re.findall(r'href="([^"]*)">Try again', body.decode()) == ["/protected?tab=1"]

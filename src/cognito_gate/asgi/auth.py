@@ -29,6 +29,7 @@ from ..core.ttlcache import ExpiringLRU
 from ..core.user import User
 from ..core.verify import TokenVerifier
 from .fastapi import optional_user, require_user
+from .location import return_to
 from .pages import deny_framing, error_response
 from .paths import ProtectedPaths
 from .sessioncache import HotEntry, SessionCache
@@ -197,6 +198,11 @@ class CognitoAuth:
             deny_framing(response)
             return response
         return error_response(error, as_json=as_json, retry_href=retry_href)
+
+    def return_to(self, request: HTTPConnection) -> str:
+        """This request's path and query, validated: the target to offer for "try again" or to
+        come back to after sign-in (``/`` when the address is not a safe same-site path)."""
+        return return_to(request.scope)
 
     def login_href(self, return_to: str = "/") -> str:
         """Our own sign-in URL that comes back to ``return_to`` (already validated)."""

@@ -11,18 +11,17 @@ miss (``_handle``), and cookies are written only in the ``send`` wrapper, on
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
-from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.errors import AuthError, ProviderUnavailable, TokenRejected
-from ..core.returnto import safe_return_to
 from ..core.user import User
 from .auth import CSRF_KEY, UNAVAILABLE_KEY, USER_KEY, CognitoAuth, Resolution
 from .callers import is_api_call, is_cross_site
 from .cookieheader import find_cookie, parse_cookies
+from .location import return_to
 from .pages import error_response
 from .routes import AuthRoutes
 from .sessioncache import KEY_BYTES
@@ -171,7 +170,7 @@ class AuthMiddleware:
         error = outcome.error if outcome is not None else None
         request = Request(scope, receive)
         api = is_api_call(scope["headers"])
-        here = _current(scope)
+        here = return_to(scope)
         response: Response
         if forged:
             response = await auth.render(request, AuthError.of("csrf_failed"), as_json=api)
@@ -194,14 +193,6 @@ class AuthMiddleware:
         if outcome is not None:
             response.raw_headers.extend(outcome.writes)
         await response(scope, receive, send)
-
-
-def _current(scope: Scope) -> str:
-    """This request's path and query as a validated return-to target."""
-    raw = scope.get("raw_path")
-    path = raw.decode("latin-1") if raw else quote(scope["path"])
-    query = scope.get("query_string", b"").decode("latin-1")
-    return safe_return_to(f"{path}?{query}" if query else path)
 
 
 def _no_store(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

@@ -52,7 +52,7 @@ def create_app(
         retry = None
         if status == HTTPStatus.SERVICE_UNAVAILABLE:
             same_page = request.method == "GET" and request.url.path != settings.callback_path
-            retry = ("Try again", request.url.path if same_page else "/login")
+            retry = ("Try again", auth.return_to(request) if same_page else "/login")
         elif status in SIGN_IN_AGAIN:
             retry = ("Sign in again", "/login")
         return page(
