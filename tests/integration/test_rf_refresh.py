@@ -497,6 +497,27 @@ async def test_RF_07_a_400_digit_retry_after_is_a_bounded_503_and_the_cool_off_h
     assert has_session_cookie(world)
 
 
+@pytest.mark.parametrize(("retry_after", "honoured"), [(45, 45), (3600, 300)],
+                         ids=["45 s", "an hour, bounded to 5 minutes"])
+async def test_RF_07_the_refresh_cool_off_honours_retry_after_within_a_bound(
+        pool_world: World, retry_after: int, honoured: int) -> None:
+    """A 429/503 with ``Retry-After`` is not retried before the provider asked (the usual 10 s
+    cool-off would hit it again too early), and never waits more than 5 minutes."""
+    world = pool_world
+    await signed_in(world)
+    world.advance(LIFETIME + 120)
+    world.lc.faults.set("token", status=429, retry_after=retry_after)
+    before = token_calls(world)
+    assert (await world.get("/protected")).status_code == 503
+    world.lc.faults.reset()
+    world.advance(20)  # past the usual cool-off, inside the provider's Retry-After
+    assert (await world.get("/api/me", headers=API)).status_code == 503
+    assert token_calls(world) - before == 1
+    world.advance(honoured - 20)
+    assert (await world.get("/protected")).status_code == 200
+    assert token_calls(world) - before == 2
+
+
 NOT_ABOUT_THE_SESSION: dict[str, tuple[str, Fault]] = {
     "invalid_client": ("set", {"error": "invalid_client"}),
     "unauthorized_client": ("set", {"error": "unauthorized_client"}),

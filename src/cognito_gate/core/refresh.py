@@ -6,8 +6,10 @@
   token replaces the old one, a missing one keeps it (RF-03).
 * Definitive failures (``invalid_grant``, or tokens that fail checks) end the session (RF-04);
   transient ones raise ``ProviderUnavailable`` and are remembered for a short cool-off so a down
-  provider is not hammered (RF-07). Other OAuth errors (``invalid_client``…) and garbled answers
-  say nothing about the session and are treated like an outage: only ``invalid_grant`` ends it.
+  provider is not hammered (RF-07) — longer when the provider's ``Retry-After`` asks for it
+  (``ProviderUnavailable`` bounds that to 5 minutes). Other OAuth errors (``invalid_client``…)
+  and garbled answers say nothing about the session and are treated like an outage: only
+  ``invalid_grant`` ends it.
   The caller decides whether the old token still serves.
 """
 
@@ -112,7 +114,8 @@ class Refresher:
             _check_continuity(old_claims, id_claims)
         except ProviderUnavailable as exc:
             log.warning("refresh: provider unavailable (%s)", exc.reason)
-            self._recent.put(key, exc, self._clock.now() + self._cooloff)
+            cooloff = max(self._cooloff, exc.provider_retry_after or 0)
+            self._recent.put(key, exc, self._clock.now() + cooloff)
             raise
         except AuthError as exc:
             if _not_about_the_session(exc):
