@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 
+from cognito_gate.core.session import SessionData
 from cognito_gate.local import ClientConfig
 
 from .harness import APP_URL, DEMO_EMAIL, World, query_of, set_cookies
@@ -308,13 +309,20 @@ async def test_LO_03_local_sign_out_completes_when_revocation_fails(
 
 # LO-04 ----------------------------------------------------------------------------------------
 
-async def test_LO_04_copied_cookies_replayed_after_sign_out_are_refused(pool_world: World) -> None:
+@pytest.mark.parametrize("later_sign_outs", [0, 100_001])
+async def test_LO_04_copied_cookies_replayed_after_sign_out_are_refused(
+        pool_world: World, later_sign_outs: int) -> None:
+    """However many sessions sign out after it: the signed-out list holds every session that
+    could still be used (a list bounded by size forgot the oldest after 100,000)."""
     w = pool_world
     await w.sign_in("/protected")
     assert (await w.get("/protected")).status_code == 200  # warm: the verified session is cached
     copied = dict(w.app_cookies())
 
     assert (await w.sign_out()).status_code == 303
+    now = w.clock.now()
+    for i in range(later_sign_outs):
+        w.auth.end_session(SessionData(f"other-{i}", "id", "access", "refresh", now))
     for name, value in copied.items():
         w.browser.cookies.set(name, value, domain="localhost.local")
 

@@ -24,8 +24,8 @@ from ..core.jwks import JWKSCache
 from ..core.loopguard import RedirectBudget
 from ..core.refresh import Refresher
 from ..core.session import SessionCodec, SessionData, SessionStore
+from ..core.signedout import SignedOut
 from ..core.tokens import TokenClient, default_http_client
-from ..core.ttlcache import ExpiringLRU
 from ..core.user import User
 from ..core.verify import TokenVerifier
 from .fastapi import optional_user, require_user
@@ -114,7 +114,7 @@ class CognitoAuth:
         self.budget = RedirectBudget()
         size = s.claims_cache_size if s.session_cache_size is None else s.session_cache_size
         self.hot = SessionCache(self.sessions.names.chunks, size)
-        self.ended: ExpiringLRU[str, bool] = ExpiringLRU(100_000)
+        self.signed_out = SignedOut(clock)
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
         """``app`` behind the auth middleware, which also serves /login, /callback/, /logout.
@@ -146,7 +146,7 @@ class CognitoAuth:
         """The session sealed in ``cookies`` (tokens not yet verified), unless signed out."""
         joined = self.session_values(cookies)
         data = None if joined is None else await self.sessions.load(joined)
-        if data is None or self.ended.get(data.sid, self.clock.now()):
+        if data is None or data.sid in self.signed_out:
             return None
         return data
 
@@ -176,16 +176,16 @@ class CognitoAuth:
     def remember(self, cookie_header: bytes, authd: Authenticated) -> None:
         """Cache a verified session under its exact ``Cookie`` header until it needs a fresh
         look — unless it signed out while it was being verified."""
-        now = self.clock.now()
         sid = authd.session.sid
-        if not self.ended.get(sid, now):
+        if sid not in self.signed_out:
             self.hot.put(HotEntry(cookie_header, authd.user, authd.csrf, sid, authd.fresh_until),
-                         now)
+                         self.clock.now())
 
     def end_session(self, data: SessionData) -> None:
         """Refuse this session id from now on in this process (LO-04, within one process), on the
-        hot path too: its cached entries go."""
-        self.ended.put(data.sid, True, data.auth_time + self.settings.session_lifetime)
+        hot path too: its cached entries go. It stays refused until the session's absolute end,
+        when the session could no longer be used anyway."""
+        self.signed_out.add(data.sid, data.auth_time + self.settings.session_lifetime)
         self.hot.discard_session(data.sid)
 
     async def render(self, request: Request, error: AuthError, *, as_json: bool = False,
