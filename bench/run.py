@@ -8,7 +8,7 @@ Serves one tiny endpoint with uvicorn (uvloop + httptools, one worker, access lo
 
   (1) no auth middleware, the request carrying the same cookie bytes   (the baseline)
   (2) our middleware, a valid signed-in session, protected route        (the hot path)
-  (2b) the same session on a public route (no Cache-Control: no-store to add)
+  (2b) the same session on a public route (no-store added only if the app set no Cache-Control)
   (3) our middleware, an anonymous request to a public route
   (4) our middleware with its verified-claims cache switched off        (verify every request)
   (5) Starlette's SessionMiddleware holding the same three tokens       (Authlib-style)

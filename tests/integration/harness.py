@@ -76,15 +76,24 @@ async def _api_admin(request: Request) -> JSONResponse:
     return JSONResponse({"admin": True, "sub": user.sub})
 
 
+async def _cached(request: Request) -> HTMLResponse:
+    """A public page whose caching the app decides itself."""
+    response = await _home(request)
+    response.headers["cache-control"] = "private, max-age=60"
+    return response
+
+
 async def _echo_path(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"protected content at {request.url.path}")
 
 
 def sample_app() -> Starlette:
-    """The app under test: a public home page, a protected page and a protected JSON API."""
+    """The app under test: a public home page (and one that sets its own ``Cache-Control``), a
+    protected page and a protected JSON API."""
     return Starlette(routes=[
         Route("/", _home),
         Route("/public", _home, methods=["GET", "POST"]),
+        Route("/cached", _cached),
         Route("/protected", _protected, methods=["GET", "HEAD", "POST"]),
         Route("/protected/{rest:path}", _echo_path, methods=["GET", "HEAD", "OPTIONS"]),
         Route("/api/me", _api_me),

@@ -2,10 +2,10 @@
 
 Everything that can be decided at start-up is. Per request, the hot path is a header scan, one
 session-cache look-up by the exact ``Cookie`` header bytes (``SessionCache``), two scope writes,
-the protected-prefix test and, on a protected path, ``Cache-Control: no-store`` added to the
-response start (``__call__``). Verification, refresh and cookie writing happen only on a cache
-miss (``_handle``), and cookies are written only in the ``send`` wrapper, on
-``http.response.start``.
+the protected-prefix test and ``Cache-Control: no-store`` added to the response start (on a
+public path only if the app set no ``Cache-Control``) (``__call__``). Verification, refresh and
+cookie writing happen only on a cache miss (``_handle``), and cookies are written only in the
+``send`` wrapper, on ``http.response.start``.
 """
 
 from __future__ import annotations
@@ -56,10 +56,10 @@ class AuthMiddleware:
 
         The hot path is the request an app sees most: a safe-method HTTP request whose one
         ``Cookie`` header the session cache holds, byte for byte, a fresh entry for. It ends as
-        ``_handle`` would (the user and the CSRF token on the scope, no-store on a protected
-        path) but goes there in a few lines touching few objects: at a busy server every line
-        and object a request touches costs, and going through ``_handle`` cost 2 % of a whole
-        request (bench/README.md)."""
+        ``_handle`` would (the user and the CSRF token on the scope, no-store on the response)
+        but goes there in a few lines touching few objects: at a busy server every line and
+        object a request touches costs, and going through ``_handle`` cost 2 % of a whole request
+        (bench/README.md)."""
         if scope["type"] == "http" and scope["method"] in _SAFE_METHODS:
             cookie = None
             for name, value in scope["headers"]:
@@ -73,11 +73,9 @@ class AuthMiddleware:
                         and self._now() < entry.fresh_until and path not in self.routes:
                     scope[USER_KEY] = entry.user
                     scope[CSRF_KEY] = entry.csrf
-                    if path.startswith(self._prefixes) or (  # ProtectedPaths' first test
-                            self._protect is not None and self._protect(path)):
-                        await self.app(scope, receive, _sending_no_store(send))
-                    else:
-                        await self.app(scope, receive, send)
+                    protected = path.startswith(self._prefixes) or (  # ProtectedPaths' 1st test
+                        self._protect is not None and self._protect(path))
+                    await self.app(scope, receive, _sending_no_store(send, protected))
                     return
         await self._handle(scope, receive, send)
 
@@ -127,8 +125,8 @@ class AuthMiddleware:
             return
         if outcome is not None and outcome.writes:
             await self.app(scope, receive, _writing(send, outcome.writes))
-        elif protected:
-            await self.app(scope, receive, _sending_no_store(send))
+        elif protected or (user is not None and kind == "http"):
+            await self.app(scope, receive, _sending_no_store(send, protected))
         else:
             await self.app(scope, receive, send)
 
@@ -207,19 +205,24 @@ def _no_store(headers: Iterable[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes
     return out
 
 
-def _sending_no_store(send: Send) -> Send:
-    """``send`` that marks the response start ``Cache-Control: no-store`` (LO-02). A plain
+def _sending_no_store(send: Send, replace: bool) -> Send:
+    """``send`` that marks the response start ``Cache-Control: no-store``: instead of the app's
+    own on a protected path (``replace``, LO-02), else only when the app set none — a response
+    to a signed-in request may show who it is for and carries the sign-out CSRF token. A plain
     function handing back ``send``'s awaitable: no coroutine of its own for every message."""
 
     def send_no_store(message: Message) -> Awaitable[None]:
         if message["type"] == "http.response.start":
             headers = message.get("headers")
             if type(headers) is not list:
-                _mark_no_store(message)
+                if replace or not any(len(n) == 13 and n.lower() == b"cache-control"
+                                      for n, _ in headers or ()):
+                    _mark_no_store(message)
             else:  # _mark_no_store's usual case, written out: no Cache-Control yet, append
                 for name, _ in headers:
                     if len(name) == 13 and name.lower() == b"cache-control":
-                        _mark_no_store(message)
+                        if replace:
+                            _mark_no_store(message)
                         break
                 else:
                     headers.append(_NO_STORE)
