@@ -17,6 +17,7 @@ __all__ = [
     "MemoryStore",
     "ProviderRejected",
     "ProviderUnavailable",
+    "RedactSecrets",
     "SessionStore",
     "Settings",
     "SystemClock",
@@ -26,6 +27,7 @@ __all__ = [
     "get_user",
 ]
 
+from .asgi.accesslog import RedactSecrets
 from .asgi.auth import CognitoAuth, get_user
 from .asgi.middleware import AuthMiddleware
 from .core.clock import Clock, ManualClock, SystemClock

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Exit codes: 0 done, 1 the action failed, 2 bad options or settings, 3 a port is taken."""
     from cognito_gate.local.cli import add_parser as add_local_parser
 
     parser = argparse.ArgumentParser(
@@ -18,10 +19,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "demo",
         help="run the demo app (with Local Cognito unless COGNITO_* settings are set)",
         description="Run the demo app. With no COGNITO_* settings in the environment or .env, "
-        "Local Cognito runs alongside on http://127.0.0.1:9229.",
+        "Local Cognito runs alongside on http://127.0.0.1:9229 (--local-port moves it).",
     )
     demo.add_argument("--port", type=int, default=8000, help="port for the app (default 8000)")
     demo.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    demo.add_argument(
+        "--local-port",
+        type=int,
+        default=9229,
+        help="port for Local Cognito (default 9229; another one lets `cognito-gate local` run "
+        "at the same time)",
+    )
     demo.set_defaults(run=_run_demo)
     add_local_parser(commands)
     args = parser.parse_args(argv)
@@ -34,13 +42,14 @@ def _run_demo(args: argparse.Namespace) -> int:
     from cognito_gate.demo.launch import run_demo
     from cognito_gate.demo.serve import PortInUse
     from cognito_gate.local import ConfigError as LocalConfigError
+    from cognito_gate.local.cli import EXIT_OK, EXIT_PORT, EXIT_USAGE
 
     try:
-        run_demo(args.host, args.port)
+        run_demo(args.host, args.port, args.local_port)
     except (ConfigError, LocalConfigError) as exc:
         print(exc, file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     except PortInUse as exc:
         print(f"cognito-gate demo: {exc}", file=sys.stderr)
-        return 1
-    return 0
+        return EXIT_PORT
+    return EXIT_OK

@@ -382,13 +382,16 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
                 client: ClientConfig | None = None, lc: LocalCognito | None = None,
                 settings_overrides: Mapping[str, Any] | None = None,
                 auth_kwargs: Mapping[str, Any] | None = None, app_url: str = APP_URL,
-                clock: ManualClock | None = None) -> World:
+                clock: ManualClock | None = None,
+                make_app: Callable[[Settings, httpx.AsyncClient, ManualClock], Any] | None = None,
+                ) -> World:
     """Wire Local Cognito (demo pool unless ``lc`` is given) and the sample app together.
 
     ``client``: use this app client instead of the demo one (it is registered with the pool and
     must list ``app_url + "/callback/"`` as a callback URL). ``app_url``: the app's origin
     (``https://…`` gives ``__Host-`` cookies; pair it with such a client). ``clock``: the app's
-    clock — pass the one ``lc`` was built on when sharing a pool between worlds.
+    clock — pass the one ``lc`` was built on when sharing a pool between worlds. ``make_app``:
+    build the app from the settings, back-channel client and clock instead (the demo app).
     """
     clock = clock or ManualClock()
     lc = lc or LocalCognito(clock=clock.now)
@@ -412,7 +415,7 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
     )
     auth = CognitoAuth(settings, protect=tuple(protect), http=provider_http, clock=clock,
                        **dict(auth_kwargs or {}))
-    app = auth.wrap(sample_app())
+    app = make_app(settings, provider_http, clock) if make_app else auth.wrap(sample_app())
     router = HostRouter({
         netloc(app_url): httpx.ASGITransport(app=app),
         netloc(lc.base_url): provider,

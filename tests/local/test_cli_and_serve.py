@@ -83,8 +83,40 @@ def test_cli_busy_port_is_a_message(capsys):
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        assert cli.run(parse("--memory", "--port", str(port))) == 1
-    assert "cannot listen" in capsys.readouterr().err
+        assert cli.run(parse("--memory", "--port", str(port))) == cli.EXIT_PORT == 3
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port} (the port is in use)" in err
+    assert "choose another port with --port" in err
+
+
+def test_client_secret_flag_pins_the_secret_whatever_the_data_file(tmp_path, capsys):
+    pinned = "my-local-secret-1"
+    for folder in ("one", "two"):  # two directories: two data files, one secret
+        args = parse("--data", str(tmp_path / folder / "local.sqlite3"),
+                     "--client-secret", pinned)
+        config = cli.pin_client_secret(cli.demo_pool(), args.client_secret)
+        lc = cli._open(args, config, "http://127.0.0.1:9229")
+        assert lc.demo_client.client_secret == pinned
+        assert f"secret: {pinned}" in cli._banner(lc, args)
+        lc.close()
+    unpinned = LocalCognito(data=str(tmp_path / "one" / "local.sqlite3"))
+    assert unpinned.demo_client.client_secret != pinned  # without the flag: the generated one
+
+
+def test_bad_client_secret_is_a_usage_error(capsys):
+    assert cli.run(parse("--memory", "--client-secret", "has space")) == cli.EXIT_USAGE == 2
+    assert "secret must be" in capsys.readouterr().err
+
+
+def test_banner_shows_the_data_file_as_an_absolute_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    args = parse()
+    lc = cli._open(args, cli.demo_pool(), "http://127.0.0.1:9229")
+    try:
+        banner = cli._banner(lc, args)
+    finally:
+        lc.close()
+    assert f"Data:     {tmp_path / '.cognito-gate' / 'local.sqlite3'}" in banner
 
 
 def test_serve_on_a_real_port_with_matching_issuer():

@@ -49,6 +49,19 @@ async def test_wrong_password_and_unknown_user_look_the_same(lc, http):
     assert "cognito=" not in wrong.headers.get("set-cookie", "")
 
 
+async def test_empty_sign_in_form_says_what_is_missing_not_incorrect(lc, http):
+    nothing = await post_form(http, f"/login?{QUERY}", {"username": "", "password": ""})
+    no_password = await post_form(http, f"/login?{QUERY}", {"username": DEMO_EMAIL, "password": ""})
+    assert nothing.status_code == no_password.status_code == 400
+    assert "Enter your email address." in nothing.text
+    assert "Enter your password." in nothing.text
+    assert "Enter your email address." not in no_password.text
+    assert "Enter your password." in no_password.text
+    for response in (nothing, no_password):
+        assert "Incorrect username or password." not in response.text
+    assert "cognito=" not in no_password.headers.get("set-cookie", "")
+
+
 async def test_session_cookie_flags_and_silent_reuse(lc, http):
     response = await submit_login(http, f"/login?{QUERY}", DEMO_EMAIL, "Demo-password-1")
     cookies = response.headers.get_list("set-cookie")

@@ -28,6 +28,7 @@ from ..core.signedout import SignedOut
 from ..core.tokens import TokenClient, default_http_client
 from ..core.user import User
 from ..core.verify import TokenVerifier
+from . import accesslog
 from .fastapi import optional_user, require_user
 from .location import return_to
 from .pages import deny_framing, error_response
@@ -115,6 +116,7 @@ class CognitoAuth:
         size = s.claims_cache_size if s.session_cache_size is None else s.session_cache_size
         self.hot = SessionCache(self.sessions.names.chunks, size)
         self.signed_out = SignedOut(clock)
+        accesslog.install()  # the callback's code and state must not reach uvicorn's access log
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
         """``app`` behind the auth middleware, which also serves /login, /callback/, /logout.

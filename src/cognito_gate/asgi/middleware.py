@@ -170,6 +170,10 @@ class AuthMiddleware:
         api = is_api_call(scope["headers"])
         here = return_to(scope)
         response: Response
+        if forged or isinstance(error, ProviderUnavailable):
+            # The cookies were ignored or could not be checked: whether someone is signed in is
+            # unknown, so an error page must not say (scope without the user key means unknown).
+            scope.pop(USER_KEY, None)
         if forged:
             response = await auth.render(request, AuthError.of("csrf_failed"), as_json=api)
         elif error is not None and error.code in _SHOWN_AS_PAGE:

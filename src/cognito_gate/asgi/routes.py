@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from ..core.errors import AuthError
 from ..core.flow import MAX_PENDING, TX_LIFETIME
 from ..core.returnto import safe_return_to
-from .auth import CognitoAuth
+from .auth import USER_KEY, CognitoAuth
 from .cookieheader import parse_cookies
 from .pages import NO_STORE, page
 
@@ -93,20 +93,23 @@ class AuthRoutes:
             params = {}
         state = params.get("state")
         if not state:
-            return await self._fail(request, AuthError.of("signin_state_missing"), [])
+            return await self._fail(request, AuthError.of("signin_state_missing"), [],
+                                    cookies=cookies)
         name = auth.flow.tx_cookie_name(state)
         clear_tx = [auth.policy.delete(name)] if name in cookies else []
         tx = auth.flow.open_transaction(cookies.get(name), state)
         if tx is None:
             if await self._has_live_session(cookies):
                 return RedirectResponse(self._origin + "/", 303, headers=NO_STORE)
-            return await self._fail(request, AuthError.of("signin_expired"), clear_tx)
+            return await self._fail(request, AuthError.of("signin_expired"), clear_tx,
+                                    cookies=cookies)
         try:
             signed = await auth.flow.finish(auth.flow.check_response(params), tx)
             writes = await auth.sessions.save(signed.session, auth.settings.session_lifetime,
                                               cookies)
         except AuthError as exc:
-            return await self._fail(request, exc, clear_tx, return_to=tx.return_to)
+            return await self._fail(request, exc, clear_tx, cookies=cookies,
+                                    return_to=tx.return_to)
         log.info("sign-in completed")
         response = RedirectResponse(self._origin + signed.return_to, 303, headers=NO_STORE)
         response.raw_headers.extend(clear_tx + writes)
@@ -147,9 +150,11 @@ class AuthRoutes:
         return outcome.authenticated is not None and not outcome.writes
 
     async def _fail(self, request: Request, error: AuthError, writes: list[tuple[bytes, bytes]],
-                    *, return_to: str = "/") -> Response:
+                    *, cookies: dict[str, str], return_to: str = "/") -> Response:
         level = logging.ERROR if error.code == "client_rejected" else logging.INFO
         log.log(level, "callback rejected (%s)", error.reason)
+        if not any(name in cookies for name in self.auth.sessions.names.chunks):
+            request.scope[USER_KEY] = None  # known: nobody is signed in in this browser
         response = await self.auth.render(request, error,
                                           retry_href=self.auth.login_href(return_to))
         response.raw_headers.extend(writes)

@@ -62,7 +62,7 @@ CATALOGUE: dict[str, ErrorKind] = {
         "Your account carries more data than a browser cookie can hold. "
         "Please contact the site's administrator."),
     "login_required": ErrorKind(
-        401, "Sign-in required", "You need to sign in to see this page."),
+        401, "Sign-in required", "Sign in first: this needs a signed-in user."),
     "token_invalid": ErrorKind(
         401, "Sign-in required", "Your sign-in is not valid any more. Please sign in again."),
     "session_ended": ErrorKind(

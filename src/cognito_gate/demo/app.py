@@ -23,6 +23,7 @@ PLAIN_PAGES = {  # status -> (title, message) for the app's own HTTP errors
     ),
     405: ("Not allowed", "This page cannot be used that way. Start again from the home page."),
 }
+USER_SCOPE_KEY = "cognito_gate.user"  # on the ASGI scope when the sign-in state is known
 GENERIC_MESSAGE = "Something went wrong on our side. Please try again in a moment."
 SIGN_IN_AGAIN = frozenset({400, 401, 429})  # failed, expired or looping sign-in attempts
 
@@ -33,10 +34,15 @@ def create_app(
     """Build the demo: `/`, `/protected`, `/api/me`, and styled pages for every error."""
 
     def auth_error_page(request: Request, error: AuthError) -> Response:
-        # The sign-in state is unknown here (the session may be fine, e.g. during an outage or a
-        # refused sign-out), so the header must not claim "Not signed in".
+        # The library leaves the user off the scope when it does not know the sign-in state
+        # (an outage, a refused sign-out): then the header must not claim "Not signed in".
         return error_page(
-            request, error.status, error.title, error.message, error.code, state_known=False
+            request,
+            error.status,
+            error.title,
+            error.message,
+            error.code,
+            state_known=USER_SCOPE_KEY in request.scope,
         )
 
     def error_page(

@@ -1,8 +1,9 @@
 """`cognito-gate demo`: the demo app against Local Cognito by default, or a real user pool.
 
 With no COGNITO_* setting in the environment or `.env`, Local Cognito runs alongside on
-127.0.0.1:9229 with its users and keys kept in `.cognito-gate/local.sqlite3`; the app runs on
-`localhost` — another site, so the two never share cookies, as with a real pool.
+127.0.0.1:9229 (`--local-port` moves it) with its users and keys kept in
+`.cognito-gate/local.sqlite3`; the app runs on `localhost` — another site, so the two never share
+cookies, as with a real pool.
 """
 
 from __future__ import annotations
@@ -62,26 +63,26 @@ def local_settings(
     return Settings.from_env(env={**env, **local}, dotenv=dotenv)
 
 
-def run_demo(host: str, port: int) -> None:
+def run_demo(host: str, port: int, local_port: int = LOCAL_PORT) -> None:
     """Serve the demo until Ctrl+C; raises ConfigError (bad settings) or PortInUse."""
     names = configured_names(os.environ)
     if any(name.startswith("COGNITO_") for name in names):
         settings = Settings.from_env()
-        sites = [Site(create_app(settings), bind(host, port))]
+        sites = [Site(create_app(settings), bind(host, port, "--port"))]
         run_sites(sites, lambda: _print_real(settings))
         return
     env = dict(os.environ)
     generated = "SESSION_SECRET" not in names
     if generated:
         env["SESSION_SECRET"] = secrets.token_urlsafe(32)
-    app_url = f"http://localhost:{port}"
+    local_sock = bind(LOCAL_HOST, local_port, "--local-port")
+    app_sock = bind(host, port, "--port")
+    app_url = f"http://localhost:{app_sock.getsockname()[1]}"
     DEFAULT_DATA.parent.mkdir(exist_ok=True)
-    lc = LocalCognito(data=str(DEFAULT_DATA), base_url=f"http://{LOCAL_HOST}:{LOCAL_PORT}")
+    local_url = f"http://{LOCAL_HOST}:{local_sock.getsockname()[1]}"
+    lc = LocalCognito(data=str(DEFAULT_DATA), base_url=local_url)
     settings = local_settings(lc, app_url, env)
-    sites = [
-        Site(lc.app, bind(LOCAL_HOST, LOCAL_PORT)),
-        Site(create_app(settings), bind(host, port)),
-    ]
+    sites = [Site(lc.app, local_sock), Site(create_app(settings), app_sock)]
     run_sites(sites, lambda: _print_local(lc, app_url, generated))
 
 
@@ -95,7 +96,7 @@ def _print_local(lc: LocalCognito, app_url: str, generated_secret: bool) -> None
     lines += [
         "  or sign up a new user (the confirmation code is printed in this log).",
         f"  Local Cognito (hosted UI and OAuth endpoints): {lc.base_url}",
-        f"  Users and keys are kept in {DEFAULT_DATA}",
+        f"  Users and keys are kept in {DEFAULT_DATA.resolve()}",
     ]
     if generated_secret:
         lines.append("  SESSION_SECRET was generated for this run: sessions end when you stop.")

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import signal
 import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import uvicorn
 from starlette.types import ASGIApp
 from uvicorn.logging import DefaultFormatter
+
+from cognito_gate.local.cli import cannot_listen
 
 
 class PortInUse(Exception):
@@ -34,12 +34,12 @@ class Site:
     sock: socket.socket
 
 
-def bind(host: str, port: int) -> socket.socket:
+def bind(host: str, port: int, flag: str) -> socket.socket:
+    """A listening socket, or PortInUse naming the option (`flag`) that picks another port."""
     try:
         return socket.create_server((host, port), reuse_port=False)
     except OSError as exc:
-        reason = "the port is in use" if exc.errno == errno.EADDRINUSE else str(exc)
-        raise PortInUse(f"cannot listen on {host}:{port}: {reason}") from None
+        raise PortInUse(cannot_listen(host, port, exc, flag)) from None
 
 
 class _Server(uvicorn.Server):
@@ -48,14 +48,24 @@ class _Server(uvicorn.Server):
         yield  # run_sites owns the signals for all servers at once
 
 
-class RedactQuery(logging.Filter):
-    """Drop query strings from access-log lines: they carry authorization codes and state."""
+class OncePerProcess(logging.Filter):
+    """Let uvicorn's process-wide lines (started, shutting down, finished) through once, not
+    once per server: they describe the one process that runs them all."""
+
+    LINES = frozenset(
+        {"Started server process [%d]", "Finished server process [%d]", "Shutting down"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and len(record.args) >= 3:
-            args = list(record.args)
-            args[2] = urlsplit(str(args[2])).path
-            record.args = tuple(args)
+        if record.msg not in self.LINES:
+            return True
+        if record.msg in self.seen:
+            return False
+        self.seen.add(str(record.msg))
         return True
 
 
@@ -72,7 +82,9 @@ def run_sites(sites: list[Site], on_ready: Callable[[], None]) -> None:
     """Serve every site until Ctrl+C or SIGTERM; call `on_ready` once all of them listen."""
     # "auto" means uvloop and httptools, both dependencies of the package (asyncio/h11 elsewhere).
     configs = [uvicorn.Config(site.app, loop="auto", http="auto", lifespan="off") for site in sites]
-    logging.getLogger("uvicorn.access").addFilter(RedactQuery())
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    once = OncePerProcess()
+    uvicorn_log.addFilter(once)
     _show_package_logs()
     servers = [_Server(config) for config in configs]
 
@@ -99,5 +111,8 @@ def run_sites(sites: list[Site], on_ready: Callable[[], None]) -> None:
             on_ready()
         await asyncio.gather(*tasks)
 
-    with asyncio.Runner(loop_factory=configs[0].get_loop_factory()) as runner:
-        runner.run(main())
+    try:
+        with asyncio.Runner(loop_factory=configs[0].get_loop_factory()) as runner:
+            runner.run(main())
+    finally:
+        uvicorn_log.removeFilter(once)

@@ -6,19 +6,35 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import logging
 import socket
 import sys
 from pathlib import Path
 
-from .config import ConfigError, PoolConfig, demo_pool, load_config
+from .config import ConfigError, PoolConfig, demo_pool, load_config, pin_client_secret
 from .local_cognito import LocalCognito, UserExistsError
 from .passwords import policy_problems
 
-__all__ = ["DEFAULT_DATA", "add_parser", "run"]
+__all__ = [
+    "DEFAULT_DATA",
+    "EXIT_FAILED",
+    "EXIT_OK",
+    "EXIT_PORT",
+    "EXIT_USAGE",
+    "add_parser",
+    "cannot_listen",
+    "run",
+]
 
 DEFAULT_DATA = Path(".cognito-gate") / "local.sqlite3"  # shared with `cognito-gate demo`
+
+# The exit codes of every `cognito-gate` command (README, "The command line").
+EXIT_OK = 0  # done, or stopped with Ctrl+C
+EXIT_FAILED = 1  # the action itself failed (e.g. that user already exists)
+EXIT_USAGE = 2  # bad options, settings or configuration file: nothing was started
+EXIT_PORT = 3  # an address to listen on is taken or not allowed
 
 
 def add_parser(
@@ -34,6 +50,12 @@ def add_parser(
     local.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     local.add_argument("--port", type=int, default=9229, help="port (default 9229)")
     _pool_arguments(local)
+    local.add_argument(
+        "--client-secret",
+        metavar="SECRET",
+        help="use this secret for the first app client instead of the generated one "
+        "(keeps an app's .env working with any data file)",
+    )
     local.add_argument(
         "--admin-api", action="store_true", help="serve the /_local/* test control endpoints"
     )
@@ -66,10 +88,12 @@ def run(args: argparse.Namespace) -> int:
         config = load_config(args.config) if args.config else demo_pool()
         if args.local_command == "add-user":
             return _add_user(args, config)
+        if args.client_secret is not None:
+            config = pin_client_secret(config, args.client_secret)
         return _serve(args, config)
     except ConfigError as exc:
         print(f"cognito-gate local: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
 
 
 def _open(args: argparse.Namespace, config: PoolConfig, base_url: str) -> LocalCognito:
@@ -86,17 +110,17 @@ def _add_user(args: argparse.Namespace, config: PoolConfig) -> int:
     problems = policy_problems(password)
     if problems:
         print("cognito-gate local: " + " ".join(problems), file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     lc = _open(args, config, "http://127.0.0.1:9229")
     try:
         sub = lc.add_user(args.email, password, groups=tuple(args.group))
     except (UserExistsError, ValueError) as exc:
         print(f"cognito-gate local: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAILED
     finally:
         lc.close()
-    print(f"Added {args.email} (sub {sub}) to {'memory' if args.memory else args.data}.")
-    return 0
+    print(f"Added {args.email} (sub {sub}) to {_where(args)}.")
+    return EXIT_OK
 
 
 def _serve(args: argparse.Namespace, config: PoolConfig) -> int:
@@ -110,16 +134,25 @@ def _serve(args: argparse.Namespace, config: PoolConfig) -> int:
     try:
         sock.bind((args.host, args.port))
     except OSError as exc:
-        print(
-            f"cognito-gate local: cannot listen on {args.host}:{args.port} ({exc.strerror})",
-            file=sys.stderr,
-        )
-        return 1
+        print(f"cognito-gate local: {cannot_listen(args.host, args.port, exc, '--port')}",
+              file=sys.stderr)
+        return EXIT_PORT
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     print(_banner(lc, args), flush=True)
     server = uvicorn.Server(uvicorn.Config(lc.app, log_level="warning", lifespan="off"))
     server.run(sockets=[sock])
-    return 0
+    return EXIT_OK
+
+
+def cannot_listen(host: str, port: int, exc: OSError, flag: str) -> str:
+    """One line saying why ``host:port`` cannot be used and which option picks another."""
+    reason = "the port is in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+    return f"cannot listen on {host}:{port} ({reason}); choose another port with {flag}"
+
+
+def _where(args: argparse.Namespace) -> str:
+    """The data file as an absolute path (it is relative to where the command runs)."""
+    return "memory (nothing is kept)" if args.memory else str(Path(args.data).resolve())
 
 
 def _banner(lc: LocalCognito, args: argparse.Namespace) -> str:
@@ -135,7 +168,7 @@ def _banner(lc: LocalCognito, args: argparse.Namespace) -> str:
     if lc.config.users:  # the configured demo user; its password is in the config anyway
         demo = lc.config.users[0]
         lines.append(f"  Sign in:  {demo.email} / {demo.password}")
-    lines.append(f"  Data:     {'memory (nothing is kept)' if args.memory else args.data}")
+    lines.append(f"  Data:     {_where(args)}")
     if args.admin_api:
         lines.append("  Admin API: /_local/faults, /_local/users, /_local/clock (tests only)")
     lines += ["  Confirmation codes for new sign-ups are printed below.", ""]

@@ -6,6 +6,7 @@ in one look; nothing here raises anything but :class:`ConfigError`.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tomllib
 from collections.abc import Mapping
@@ -193,6 +194,15 @@ def demo_pool() -> PoolConfig:
     return PoolConfig(
         clients=(client,), users=(user,), groups=(GroupConfig("readers", "Can read"),)
     )
+
+
+def pin_client_secret(config: PoolConfig, secret: str) -> PoolConfig:
+    """``config`` with its first client's secret fixed to ``secret`` (not generated), so an
+    app's ``.env`` keeps working whatever data file is used."""
+    if not config.clients:
+        raise ConfigError("--client-secret: the pool has no app client to give it to")
+    first = dataclasses.replace(config.clients[0], client_secret=secret, generate_secret=False)
+    return dataclasses.replace(config, clients=(first, *config.clients[1:]))
 
 
 def load_config(path: str | Path) -> PoolConfig:

@@ -19,6 +19,8 @@ from ..responses import redirect
 from .context import authorize_request, authorized_form, pool, with_param
 
 INCORRECT = "Incorrect username or password."
+MISSING_USERNAME = "Enter your email address."
+MISSING_PASSWORD = "Enter your password."
 EXPIRED_FORM = "This page has expired. Please try again."
 
 
@@ -63,7 +65,10 @@ async def login_submit(request: Request) -> Response:
         lc.sessions.renew(response, session)
         return response
     username, password = form.get("username", "").strip(), form.get("password", "")
-    user = lc.user(username) if username else None
+    missing = [m for m, v in ((MISSING_USERNAME, username), (MISSING_PASSWORD, password)) if not v]
+    if missing:  # say what to fill in; "incorrect" would blame a password never typed
+        return _page(request, req, status=400, errors=missing, username=username)
+    user = lc.user(username)
     if not verify_password(password, user.password_hash if user else None) or user is None:
         return _page(request, req, status=400, errors=[INCORRECT], username=username)
     if not user.confirmed:
