@@ -83,7 +83,7 @@ def test_demo_runs_with_local_cognito_and_stops_on_ctrl_c(tmp_path: Path) -> Non
 
 
 def wait_for(url: str, proc: subprocess.Popen[str]) -> httpx.Response:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90  # generous: the machine may be busy
     while True:
         try:
             return httpx.get(url, timeout=2)
