@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import socket
 import threading
 import time
@@ -15,6 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import NoReturn
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -42,13 +44,15 @@ SESSION_SECRET = "e2e-session-secret-0123456789abcdef0123456789"
 
 
 @pytest.fixture(scope="package")
-def browser() -> Iterator[Browser]:
+def browser(missing_tool: Callable[[str], NoReturn]) -> Iterator[Browser]:
     # Package scope, not session: the sync API keeps an event loop running in this thread until
     # it stops, which would break every pytest-asyncio test collected after tests/e2e.
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (scripts/test installs Debian's chromium)")
+    chromium = shutil.which("chromium") or CHROMIUM
+    if not Path(chromium).exists():
+        missing_tool("Chromium is missing: scripts/test installs Debian's chromium as root, "
+                     "or: sudo apt-get install chromium")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 

@@ -11,7 +11,9 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -23,10 +25,13 @@ REDIRECT_URI = "http://localhost:8765/interop-callback"
 pytestmark = pytest.mark.interop
 
 
-def test_openid_client_completes_discovery_code_flow_userinfo_and_refresh() -> None:
+def test_openid_client_completes_discovery_code_flow_userinfo_and_refresh(
+    missing_tool: Callable[[str], NoReturn],
+) -> None:
     node = shutil.which("node")
     if node is None or not (HERE / "node_modules" / "openid-client").is_dir():
-        pytest.fail("node and tests/interop/node_modules are required: run scripts/test")
+        missing_tool("Node.js and tests/interop/node_modules are missing: scripts/test installs "
+                     "them (sudo apt-get install nodejs npm; cd tests/interop && npm ci)")
     lc = LocalCognito()
     client = ClientConfig(
         client_id="interopclient",
