@@ -78,3 +78,15 @@ def test_a_test_needing_a_missing_tool_skips_locally_and_fails_under_ci(
     )
     assert outcome in done.stdout, done.stdout
     assert "Chromium is missing: sudo apt-get install chromium" in done.stdout  # in the summary
+
+
+def test_uv_run_installs_no_dev_tools_by_default() -> None:
+    """`uv run cognito-gate demo` syncs the default groups only: none, so no pytest or mypy."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert project["tool"]["uv"]["default-groups"] == []
+    runtime = " ".join(project["project"]["dependencies"])
+    for tool in ("pytest", "mypy", "ruff", "playwright", "hypothesis"):
+        assert tool not in runtime
+        assert any(d.startswith(tool) for d in project["dependency-groups"]["dev"])
