@@ -239,6 +239,25 @@ async def test_RF_03_a_lost_set_cookie_is_survived_within_the_grace_period_only(
     assert third.calls("/oauth2/token")[-1].json() == {"error": "invalid_grant"}
 
 
+async def test_RF_03_a_stale_callback_that_refreshes_sends_the_rotated_cookies(
+        worlds: Callable[..., World]) -> None:
+    """A signed-in browser reloads an old ``/callback/`` URL just as its tokens are due: the
+    check that finds the live session refreshes it, so the answer (home, as for any signed-in
+    stale callback) must carry the new cookies — rotation on, grace 0, the old token is spent."""
+    world = worlds(client=ROTATING_CLIENT)
+    await signed_in(world)
+    world.advance(LIFETIME)
+    answer = await world.get("/callback/?state=already-used-state&code=already-used-code")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == world.app_url + "/"
+    assert session_writes(world, answer), "the refreshed session's cookies were dropped"
+    rotated = world.calls("/oauth2/token")[-1].json()["refresh_token"]
+    assert (await tokens_of(world)).refresh_token == rotated
+    world.advance(LIFETIME)
+    assert (await world.get("/protected")).status_code == 200
+    assert refresh_calls(world)[-1]["refresh_token"] == [rotated]
+
+
 # RF-04 ──────────────────────────────────────────────────────────────────────────────────────
 
 

@@ -253,3 +253,35 @@ async def test_FT_06_a_forged_kid_cannot_turn_a_key_rotation_into_sign_outs(
     for _ in range(3):
         await attacker.get("/api/me", headers={**JSON, "authorization": f"Bearer {forged}"})
     assert lc.requests["jwks"] == fetches + 1
+
+
+async def test_FT_02_a_refresh_whose_new_tokens_cannot_be_checked_yet_keeps_them(
+        make_world: Callable[..., World]) -> None:
+    """Rotation on, grace 0. The keys rotate while the JWKS is down; a refresh succeeds at the
+    token endpoint (the old refresh token is now spent) but its tokens, under the new kid, cannot
+    be verified. The session is kept (the still-valid token serves), and the next attempt, once
+    the JWKS is back, continues from the rotated refresh token Cognito issued, not the spent
+    one (which would be ``invalid_grant`` and a sign-out)."""
+    world = make_world(client=ROTATING)
+    lc = world.lc
+    assert (await world.sign_in("/protected")).status_code == 200
+    first = (await stored_session(world, session_cookies(world))).refresh_token
+    world.advance(3600 - 30)
+    lc.rotate_keys(overlap=True)
+    lc.faults.set("jwks", status=503)
+    page = await world.get("/protected")
+    assert page.status_code == 200
+    assert not session_writes(page)
+    assert not session_deleted(page)
+    issued = world.calls("/oauth2/token")[-1].json()["refresh_token"]
+
+    lc.faults.reset()
+    world.advance(31)  # the old access token has expired; cool-off and JWKS back-off are over
+    page = await world.get("/protected")
+    assert page.status_code == 200
+    assert session_writes(page)
+    grants = [e.form["refresh_token"][0] for e in world.calls("/oauth2/token")
+              if e.form.get("grant_type") == ["refresh_token"]]
+    assert grants == [first, issued]
+    newest = world.calls("/oauth2/token")[-1].json()["refresh_token"]
+    assert (await stored_session(world, session_cookies(world))).refresh_token == newest

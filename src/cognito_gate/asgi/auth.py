@@ -105,9 +105,9 @@ class CognitoAuth:
         self.tokens = TokenClient(token_url=s.token_url, revoke_url=s.revoke_url,
                                   client_id=s.client_id, client_secret=s.client_secret, http=http)
         self.csrf = CsrfTokens(s.session_secret)
-        self.authenticator = Authenticator(s, self.verifier,
-                                           Refresher(self.tokens, self.verifier, clock),
-                                           self.csrf, clock)
+        self.refresher = Refresher(self.tokens, self.verifier, clock,
+                                   keep_seconds=s.session_lifetime)
+        self.authenticator = Authenticator(s, self.verifier, self.refresher, self.csrf, clock)
         self.sessions = SessionCodec(s.session_secret, self.policy, store)
         self.flow = SignInFlow(s, tokens=self.tokens, verifier=self.verifier, clock=clock,
                                tx_prefix=self.policy.prefix + "cg_tx_")
@@ -173,7 +173,15 @@ class CognitoAuth:
         except AuthError as exc:
             log.error("session cookie too large after refresh (%s)", exc.reason)
             return Resolution(error=exc)
+        if self.sessions.store is not None:
+            self.delivered(authd)  # the store holds the new tokens under the same session id
         return Resolution(authd, writes)
+
+    def delivered(self, authd: Authenticated | None) -> None:
+        """A response carrying ``authd``'s cookies has gone out (or the session is over): a
+        refresh's new refresh token is the browser's now (``Refresher.settle``)."""
+        if authd is not None and authd.refreshed is not None:
+            self.refresher.settle(authd.refreshed)
 
     def remember(self, cookie_header: bytes, authd: Authenticated) -> None:
         """Cache a verified session under its exact ``Cookie`` header until it needs a fresh

@@ -10,7 +10,8 @@ cookie writing happen only on a cache miss (``_handle``), and cookies are writte
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -29,6 +30,7 @@ from .sessioncache import KEY_BYTES
 __all__ = ["AuthMiddleware"]
 
 _NO_STORE = (b"cache-control", b"no-store")
+_WS_HTTP = "websocket.http.response"  # ASGI extension: a refused handshake answers with HTTP
 _SHOWN_AS_PAGE = frozenset({"provider_unavailable", "session_too_large"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -124,7 +126,8 @@ class AuthMiddleware:
             await self._deny(scope, receive, send, outcome, forged=forged)
             return
         if outcome is not None and outcome.writes:
-            await self.app(scope, receive, _writing(send, outcome.writes))
+            delivered = partial(self.auth.delivered, outcome.authenticated)
+            await self.app(scope, receive, _writing(send, outcome.writes, delivered, scope))
         elif protected or (user is not None and kind == "http"):
             await self.app(scope, receive, _sending_no_store(send, protected))
         else:
@@ -251,14 +254,37 @@ def _mark_no_store(message: Message) -> None:
     message["headers"] = _no_store(headers)
 
 
-def _writing(send: Send, writes: list[tuple[bytes, bytes]]) -> Send:
-    """``send`` that adds the session's ``Set-Cookie`` headers (and ``no-store``) to the response
-    start. The message is copied, never changed: cookies must not stay on a message or header
+def _writing(send: Send, writes: list[tuple[bytes, bytes]], delivered: Callable[[], None],
+             scope: Scope) -> Send:
+    """``send`` that adds the session's ``Set-Cookie`` headers to the response start (with
+    ``no-store``) or to a WebSocket's ``websocket.accept``, then calls ``delivered()``.
+
+    A handshake the app refuses before accepting can carry cookies only through ASGI's
+    ``websocket.http.response`` extension: the refusal goes out as the 403 a server would answer
+    anyway, with the cookies — not counted as delivered, since browsers need not store cookies
+    from a failed handshake. Either way the refresher keeps the new refresh token for the old
+    cookie. Messages are copied, never changed: cookies must not stay on a message or header
     list the app sends again, to someone else."""
+    refusal_can_carry = _WS_HTTP in (scope.get("extensions") or {})
+    accepted = False
 
     async def send_writing(message: Message) -> None:
-        if message["type"] == "http.response.start":
+        nonlocal accepted
+        kind = message["type"]
+        if kind == "http.response.start" or kind == "websocket.http.response.start":
             message = {**message, "headers": [*_no_store(message.get("headers", ())), *writes]}
+        elif kind == "websocket.accept":
+            accepted = True
+            message = {**message, "headers": [*message.get("headers", ()), *writes]}
+        elif kind == "websocket.close" and not accepted and refusal_can_carry:
+            await send({"type": "websocket.http.response.start", "status": 403,
+                        "headers": [_NO_STORE, *writes]})
+            await send({"type": "websocket.http.response.body", "body": b""})
+            return
+        else:
+            await send(message)
+            return
         await send(message)
+        delivered()
 
     return send_writing

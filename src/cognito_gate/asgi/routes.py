@@ -10,6 +10,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl, urlencode
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -99,8 +100,9 @@ class AuthRoutes:
         clear_tx = [auth.policy.delete(name)] if name in cookies else []
         tx = auth.flow.open_transaction(cookies.get(name), state)
         if tx is None:
-            if await self._has_live_session(cookies):
-                return RedirectResponse(self._origin + "/", 303, headers=NO_STORE)
+            live = await self._live_session(cookies)
+            if live is not None:
+                return live
             return await self._fail(request, AuthError.of("signin_expired"), clear_tx,
                                     cookies=cookies)
         try:
@@ -145,9 +147,17 @@ class AuthRoutes:
         log.info("signed out")
         return response
 
-    async def _has_live_session(self, cookies: dict[str, str]) -> bool:
+    async def _live_session(self, cookies: dict[str, str]) -> Response | None:
+        """For a stale callback (reloaded, or replayed) from a browser already signed in: home,
+        with the cookies of any refresh this check made — its new refresh token must reach the
+        browser (once sent, the refresher may forget it)."""
         outcome = await self.auth.resolve(cookies)
-        return outcome.authenticated is not None and not outcome.writes
+        if outcome.authenticated is None:
+            return None
+        response = RedirectResponse(self._origin + "/", 303, headers=NO_STORE, background=(
+            BackgroundTask(self.auth.delivered, outcome.authenticated)))
+        response.raw_headers.extend(outcome.writes)
+        return response
 
     async def _fail(self, request: Request, error: AuthError, writes: list[tuple[bytes, bytes]],
                     *, cookies: dict[str, str], return_to: str = "/") -> Response:

@@ -24,7 +24,7 @@ from .clock import Clock
 from .config import Settings
 from .csrf import CsrfTokens
 from .errors import AuthError, ProviderUnavailable, TokenExpired
-from .refresh import Refresher, needs_refresh
+from .refresh import Refreshed, Refresher, needs_refresh
 from .session import SessionData
 from .user import User
 from .verify import TokenVerifier
@@ -37,13 +37,15 @@ _RETRY_SECONDS = 10  # a session still due for refresh is re-examined this often
 @dataclass(frozen=True, slots=True)
 class Authenticated:
     """A verified session. ``fresh_until`` bounds how long this result may be reused as is;
-    ``changed`` says the tokens were refreshed and must be written back."""
+    ``changed`` says the session must be written back; ``refreshed``, that a refresh brought
+    new tokens (settle it with the refresher once they have been sent)."""
 
     session: SessionData
     user: User
     csrf: str
     fresh_until: float
     changed: bool
+    refreshed: Refreshed | None = None
 
 
 class Authenticator:
@@ -84,6 +86,7 @@ class Authenticator:
         touch = s.session_idle_timeout / 16
         seen_due = now - data.last_seen >= touch
         changed = False
+        refreshed = None
         if needs_refresh(expires_at, now, s.refresh_margin):
             if data.refresh_token is not None:
                 try:
@@ -107,4 +110,4 @@ class Authenticator:
         fresh_until = min(fresh_until, now + s.jwks_max_age)  # a removed key stops it (FT-05)
         user = User.from_claims(id_claims, access_claims)
         return Authenticated(data, user, self._csrf.token(data.sid), min(fresh_until, ends_at),
-                             changed)
+                             changed, refreshed)

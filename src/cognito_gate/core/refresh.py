@@ -4,6 +4,11 @@
   callers arriving shortly after (still holding the old cookie) reuse its result (RF-05).
 * New tokens are fully verified and must continue the same sign-in (RF-02); a rotated refresh
   token replaces the old one, a missing one keeps it (RF-03).
+* A rotated refresh token, once Cognito has issued it, is never thrown away: it is kept for the
+  old cookie until a response carrying it has gone out (``settle``), so a refresh whose cookies
+  could not be written (a refused WebSocket handshake, an app that failed before answering) or
+  whose new tokens failed a transient check (the JWKS down) continues from it next time, instead
+  of spending the old token again (``invalid_grant`` with rotation and no grace period).
 * Definitive failures (``invalid_grant``, or tokens that fail checks) end the session (RF-04);
   transient ones raise ``ProviderUnavailable`` and are remembered for a short cool-off so a down
   provider is not hammered (RF-07) — longer when the provider's ``Retry-After`` asks for it
@@ -44,11 +49,13 @@ def needs_refresh(expires_at: float, now: float, margin: int) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Refreshed:
-    """The session after a successful refresh, with its freshly verified claims."""
+    """The session after a successful refresh, with its freshly verified claims; ``source``
+    names the refresh token it replaced (for ``Refresher.settle``)."""
 
     session: SessionData
     id_claims: dict[str, Any]
     access_claims: dict[str, Any]
+    source: str
 
 
 def _check_continuity(old: Mapping[str, Any], new: Mapping[str, Any]) -> None:
@@ -75,14 +82,19 @@ class Refresher:
     """Refreshes sessions through one ``TokenClient``, de-duplicating concurrent attempts."""
 
     def __init__(self, tokens: TokenClient, verifier: TokenVerifier, clock: Clock, *,
-                 reuse_seconds: float = 30, cooloff_seconds: float = 10) -> None:
+                 reuse_seconds: float = 30, cooloff_seconds: float = 10,
+                 keep_seconds: float = 12 * 3600) -> None:
         self._tokens = tokens
         self._verifier = verifier
         self._clock = clock
         self._reuse = reuse_seconds
         self._cooloff = cooloff_seconds
+        self._keep = keep_seconds  # the session lifetime: no session outlives it
         self._inflight: dict[str, asyncio.Future[Refreshed]] = {}
         self._recent: ExpiringLRU[str, Refreshed | AuthError] = ExpiringLRU(10_000, clock.now)
+        # The newest rotated refresh token issued in place of an old one whose cookie has not
+        # been replaced in the browser yet.
+        self._unsent: ExpiringLRU[str, str] = ExpiringLRU(10_000, clock.now)
 
     async def refresh(self, session: SessionData, id_claims: Mapping[str, Any]) -> Refreshed:
         """New tokens for ``session``; raises ``AuthError('session_ended')`` when the session is
@@ -101,11 +113,20 @@ class Refresher:
             future.add_done_callback(lambda _: self._inflight.pop(key, None))
         return await asyncio.shield(future)
 
+    def settle(self, result: Refreshed) -> None:
+        """A response carrying ``result``'s cookies has gone out (or the session is over): the
+        refresh token it replaced need no longer lead to the one it brought."""
+        self._unsent.pop(result.source)
+
     async def _run(self, key: str, session: SessionData,
                    old_claims: Mapping[str, Any]) -> Refreshed:
         assert session.refresh_token is not None
+        sent = self._unsent.get(key, self._clock.now()) or session.refresh_token
         try:
-            tokens = await self._tokens.refresh(session.refresh_token)
+            tokens = await self._tokens.refresh(sent)
+            if tokens.refresh_token is not None:  # rotated: ``sent`` is spent from now on
+                self._unsent.put(key, tokens.refresh_token, session.auth_time + self._keep)
+                sent = tokens.refresh_token
             id_claims = await self._verifier.verify_id_token(tokens.id_token, from_provider=True)
             access_claims = await self._verifier.verify_access_token(tokens.access_token,
                                                                      from_provider=True)
@@ -126,11 +147,11 @@ class Refresher:
                 self._recent.put(key, kept, self._clock.now() + self._cooloff)
                 raise kept from None
             log.info("refresh: session ended (%s)", exc.reason)
+            self._unsent.pop(key)
             ended = AuthError.of("session_ended", reason=exc.reason)
             self._recent.put(key, ended, self._clock.now() + self._reuse)
             raise ended from None
-        result = Refreshed(session.replace_tokens(tokens.id_token, tokens.access_token,
-                                                  tokens.refresh_token),
-                           id_claims, access_claims)
+        result = Refreshed(session.replace_tokens(tokens.id_token, tokens.access_token, sent),
+                           id_claims, access_claims, key)
         self._recent.put(key, result, self._clock.now() + self._reuse)
         return result
