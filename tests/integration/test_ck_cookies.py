@@ -13,6 +13,8 @@ import pytest
 from cognito_gate import MemoryStore
 from cognito_gate.local import ClientConfig
 
+from .expect import clears_session
+from .forge import give_cookies
 from .harness import World, set_cookies
 
 HTTPS_APP = "https://localhost:8443"
@@ -241,25 +243,33 @@ async def test_CK_03_server_side_store_keeps_what_cookies_cannot(
     assert await whoami(w) is not None
 
 
-async def test_CK_03_tokens_outgrowing_cookies_at_refresh_give_the_clear_page(
+async def test_CK_03_tokens_outgrowing_cookies_at_refresh_end_the_session_once(
         pool_world: World) -> None:
-    """Group or attribute changes can make the refreshed tokens too big: the page says so; no
-    half-written cookies, no redirect loop."""
+    """Group or attribute changes can make the refreshed tokens too big. Every retry would get
+    them as big again, so the session ends there, once: the page says ``session_too_large``, the
+    cookies are cleared (never half-written), the refresh token is revoked, another tab with the
+    old cookies is signed out too, and no further refresh is ever attempted."""
     w = pool_world
     await w.sign_in("/protected")
     before = dict(w.app_cookies())
     w.lc.faults.refresh_id_token(claims=_random_claims(4000))
     w.lc.faults.access_token(claims=_random_claims(4000))
     w.advance(3600 - 30)
+    tokens_before = w.lc.requests["token"]
 
-    for _ in range(2):
-        page = await w.get("/protected")
+    page = await w.get("/protected")
+    assert page.status_code == 400
+    assert "session_too_large" in page.text
+    assert "location" not in page.headers
+    assert not [c for c in set_cookies(page) if not c.deletes]
+    assert clears_session(w, page)
+    assert w.lc.requests["token"] == tokens_before + 1
+    assert len(w.calls("/oauth2/revoke")) == 1
 
-        assert page.status_code == 400
-        assert "session_too_large" in page.text
-        assert "location" not in page.headers
-        assert not [c for c in set_cookies(page) if not c.deletes]
-        api = await w.get("/api/me", headers={"accept": "application/json"})
-        assert api.status_code == 400
-        assert api.json()["error"] == "session_too_large"
-    assert w.app_cookies() == before
+    give_cookies(w, before)  # another tab, still holding the old cookies
+    api = await w.get("/api/me", headers={"accept": "application/json"})
+    assert api.status_code == 401
+    for _ in range(3):
+        w.advance(30)
+        assert (await w.get("/protected")).status_code in (303, 429)  # an ordinary sign-in
+    assert w.lc.requests["token"] == tokens_before + 1

@@ -171,11 +171,23 @@ class CognitoAuth:
         try:
             writes = await self.sessions.save(authd.session, max_age, cookies)
         except AuthError as exc:
-            log.error("session cookie too large after refresh (%s)", exc.reason)
-            return Resolution(error=exc)
+            return await self._outgrown(authd, exc)
         if self.sessions.store is not None:
             self.delivered(authd)  # the store holds the new tokens under the same session id
         return Resolution(authd, writes)
+
+    async def _outgrown(self, authd: Authenticated, error: AuthError) -> Resolution:
+        """Refreshed tokens that no longer fit the cookies (groups or attributes added since
+        sign-in) would come back as large on every retry: the session ends here, once, as at
+        sign-out (refresh token revoked, session id refused, cookies cleared), and the page says
+        ``session_too_large``."""
+        log.warning("session ended: refreshed tokens too large for the cookies (%s)",
+                    error.reason)
+        self.end_session(authd.session)
+        self.delivered(authd)
+        if authd.session.refresh_token:
+            await self.tokens.revoke(authd.session.refresh_token)
+        return Resolution(writes=await self.sessions.discard(authd.session), error=error)
 
     def delivered(self, authd: Authenticated | None) -> None:
         """A response carrying ``authd``'s cookies has gone out (or the session is over): a
