@@ -22,6 +22,7 @@ from ..core.errors import AuthError, ProviderUnavailable
 from ..core.flow import SignInFlow
 from ..core.jwks import JWKSCache
 from ..core.loopguard import RedirectBudget
+from ..core.redact import SECRET, redacted_repr
 from ..core.refresh import Refresher
 from ..core.session import SessionCodec, SessionData, SessionStore
 from ..core.signedout import SignedOut
@@ -63,9 +64,11 @@ class Resolution:
     """Outcome of examining a request's session cookies on the slow path."""
 
     authenticated: Authenticated | None = None
-    writes: list[tuple[bytes, bytes]] = field(default_factory=list)
+    writes: list[tuple[bytes, bytes]] = field(default_factory=list, metadata=SECRET)  # cookies
     error: AuthError | None = None
     bearer_user: User | None = None
+
+    __repr__ = redacted_repr
 
     @property
     def user(self) -> User | None:

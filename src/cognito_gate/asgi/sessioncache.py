@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from ..core.redact import REDACTED
 from ..core.user import User
 from .cookieheader import parse_cookies
 
@@ -40,6 +41,10 @@ class HotEntry(NamedTuple):
     csrf: str
     sid: str  # to find the entry again at sign-out
     fresh_until: float
+
+    def __repr__(self) -> str:  # the header carries the sealed session: a credential
+        return (f"HotEntry(header={REDACTED}, user={self.user!r}, csrf={REDACTED}, "
+                f"sid={self.sid!r}, fresh_until={self.fresh_until!r})")
 
 
 class SessionCache:

@@ -16,7 +16,7 @@ This is the decision table the middleware relies on:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .claims import check_same_session
@@ -24,6 +24,7 @@ from .clock import Clock
 from .config import Settings
 from .csrf import CsrfTokens
 from .errors import AuthError, ProviderUnavailable, TokenExpired
+from .redact import SECRET, redacted_repr
 from .refresh import Refreshed, Refresher, needs_refresh
 from .session import SessionData
 from .user import User
@@ -42,10 +43,12 @@ class Authenticated:
 
     session: SessionData
     user: User
-    csrf: str
+    csrf: str = field(metadata=SECRET)
     fresh_until: float
     changed: bool
     refreshed: Refreshed | None = None
+
+    __repr__ = redacted_repr
 
 
 class Authenticator:

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .dotenv import read_dotenv
 from .errors import ConfigError
+from .redact import SECRET, redacted_repr
 
 __all__ = ["Settings"]
 
@@ -48,10 +49,10 @@ class Settings:
 
     domain: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(metadata=SECRET)
     user_pool_id: str
     app_url: str
-    session_secret: tuple[str, ...]
+    session_secret: tuple[str, ...] = field(metadata=SECRET)
     issuer: str | None = None
     scopes: tuple[str, ...] = ("openid", "email", "phone")
     callback_path: str = "/callback/"
@@ -77,6 +78,8 @@ class Settings:
     jwks_url: str = field(init=False)
     redirect_uri: str = field(init=False)
     secure_cookies: bool = field(init=False)
+
+    __repr__ = redacted_repr
 
     def __post_init__(self) -> None:
         for name in ("session_secret", "scopes"):

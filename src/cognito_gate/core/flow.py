@@ -13,7 +13,7 @@ import hmac
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from .claims import check_at_hash, check_same_session
@@ -21,6 +21,7 @@ from .clock import Clock
 from .config import Settings
 from .cookies import SealedBox
 from .errors import AuthError, TokenRejected
+from .redact import SECRET, redacted_repr
 from .session import SessionData, new_session_id
 from .tokens import TokenClient
 from .ttlcache import ExpiringLRU
@@ -53,11 +54,13 @@ def pkce_challenge(verifier: str) -> str:
 class Transaction:
     """One pending sign-in, bound to this browser by its sealed cookie."""
 
-    state: str
-    nonce: str
-    verifier: str
+    state: str = field(metadata=SECRET)
+    nonce: str = field(metadata=SECRET)
+    verifier: str = field(metadata=SECRET)
     return_to: str
     created_at: float
+
+    __repr__ = redacted_repr
 
     def to_json(self) -> bytes:
         return json.dumps({"s": self.state, "n": self.nonce, "v": self.verifier,

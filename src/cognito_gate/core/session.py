@@ -8,12 +8,13 @@ import dataclasses
 import json
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .clock import Clock, SystemClock
 from .cookies import CookieNames, CookiePolicy, SealedBox
 from .errors import AuthError
+from .redact import SECRET, redacted_repr
 from .ttlcache import ExpiringLRU
 
 __all__ = ["MemoryStore", "SessionCodec", "SessionData", "SessionStore", "new_session_id"]
@@ -30,11 +31,13 @@ class SessionData:
     and when it was last seen in use (``seen``, for the idle limit; None: at sign-in)."""
 
     sid: str
-    id_token: str
-    access_token: str
-    refresh_token: str | None
+    id_token: str = field(metadata=SECRET)
+    access_token: str = field(metadata=SECRET)
+    refresh_token: str | None = field(metadata=SECRET)
     auth_time: float
     seen: float | None = None
+
+    __repr__ = redacted_repr
 
     @property
     def last_seen(self) -> float:

@@ -14,13 +14,14 @@ import asyncio
 import base64
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from .errors import AuthError, ProviderRejected, ProviderUnavailable
 from .provider import retry_after
+from .redact import SECRET, redacted_repr
 
 __all__ = ["DEADLINE", "TokenClient", "TokenSet", "deadline_for", "default_http_client"]
 
@@ -51,10 +52,12 @@ def deadline_for(http: httpx.AsyncClient) -> float:
 class TokenSet:
     """A validated token response. ``refresh_token`` is None when a refresh did not rotate it."""
 
-    id_token: str
-    access_token: str
-    refresh_token: str | None
+    id_token: str = field(metadata=SECRET)
+    access_token: str = field(metadata=SECRET)
+    refresh_token: str | None = field(metadata=SECRET)
     expires_in: int
+
+    __repr__ = redacted_repr
 
 
 def _bad_response(reason: str) -> AuthError:

@@ -63,7 +63,7 @@ class ClientConfig:
     """One app client, with Cognito's defaults and limits (cognito-behaviour.md §9.5, §10)."""
 
     client_id: str
-    client_secret: str | None = None
+    client_secret: str | None = field(default=None, repr=False)  # secrets never print
     callback_urls: tuple[str, ...] = ()
     logout_urls: tuple[str, ...] = ()
     allowed_scopes: tuple[str, ...] = DEFAULT_SCOPES
@@ -129,7 +129,7 @@ class UserConfig:
     """A user to create at start-up (skipped when the email already exists in the data file)."""
 
     email: str
-    password: str
+    password: str = field(repr=False)
     groups: tuple[str, ...] = ()
     attributes: Mapping[str, str] = field(default_factory=dict)
     confirmed: bool = True

@@ -9,7 +9,7 @@ the confirmation code can finish the sign-in without asking for it again.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -29,7 +29,7 @@ PENDING_TTL = 900
 
 @dataclass(frozen=True)
 class Session:
-    session_id: str
+    session_id: str = field(repr=False)  # the hosted-UI cookie: a credential
     user: User
     auth_time: int
 

@@ -13,7 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Grant", "Lineage", "Store", "StoredKey", "User", "digest"]
 
@@ -57,7 +57,7 @@ class User:
     sub: str
     username: str
     email: str
-    password_hash: str
+    password_hash: str = field(repr=False)
     confirmed: bool
     attributes: dict[str, str]
     groups: tuple[str, ...]
@@ -94,7 +94,7 @@ class Lineage:
 class StoredKey:
     kid: str
     purpose: str
-    pem: str
+    pem: str = field(repr=False)  # the private key
     created: float
     state: str
 

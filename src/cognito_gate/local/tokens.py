@@ -9,7 +9,7 @@ import json
 import os
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from joserfc import jws
@@ -34,8 +34,8 @@ class InvalidToken(Exception):
 
 @dataclass(frozen=True)
 class Issued:
-    access_token: str
-    id_token: str | None
+    access_token: str = field(repr=False)
+    id_token: str | None = field(repr=False)
     expires_in: int
 
 
