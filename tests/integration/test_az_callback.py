@@ -105,6 +105,26 @@ async def test_AZ_03_callback_without_usable_state_is_rejected(
     assert done.headers["location"] == APP_URL + "/protected"
 
 
+@pytest.mark.parametrize("query", [
+    "code={code}&state=other&state={state}", "code={code}&state={state}&state=other",
+    "code=x&code={code}&state={state}", "code={code}&code=x&state={state}",
+], ids=["state-real-last", "state-real-first", "code-real-last", "code-real-first"])
+async def test_AZ_03_a_callback_parameter_given_twice_is_refused_in_either_order(
+        pool_world: World, query: str) -> None:
+    """Whichever copy a parser would keep, a repeated ``state`` or ``code`` is no answer: the
+    genuine values placed last must not win either, and the pending sign-in survives."""
+    w = pool_world
+    callback = await w.code_for(await w.start_sign_in("/protected"))
+    code, state = query_of(callback)["code"], query_of(callback)["state"]
+
+    refused = await w.get(f"{APP_URL}/callback/?" + query.format(code=code, state=state))
+
+    assert_rejected(w, refused, tx_deleted=False)
+    assert await whoami(w) is None
+    done = await w.get(callback)
+    assert done.headers["location"] == APP_URL + "/protected"
+
+
 async def test_AZ_03_state_without_a_transaction_cookie_is_rejected(pool_world: World) -> None:
     w = pool_world
     callback = await w.code_for(await w.start_sign_in("/protected"))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
+from cognito_gate import MemoryStore
 from cognito_gate.core.cookies import CookiePolicy
 from cognito_gate.core.session import SessionCodec, SessionData, new_session_id
 
@@ -136,6 +137,47 @@ async def test_CK_05_tokens_planted_from_outside_are_not_accepted(pool_world: Wo
     assert await whoami(w) is None
 
 
+class WritableStore(MemoryStore):
+    """A shared session store someone other than the app can write to (a Redis, say): it shows
+    which session id each sealed session was saved under."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saved: dict[str, bytes] = {}
+
+    async def save(self, sid: str, value: bytes, ttl: int) -> None:
+        self.saved[sid] = value
+        await super().save(sid, value, ttl)
+
+
+async def test_CK_05_a_stored_session_copied_under_another_session_id_is_not_loaded(
+        worlds: Callable[..., World]) -> None:
+    """Write access to the store is not a key to our seals: the victim's sealed session copied
+    under the attacker's session id does not open for the attacker's cookie (which names that
+    id) — in a process that has seen neither session before."""
+    store = WritableStore()
+    w = worlds(auth_kwargs={"store": store})
+    await w.sign_in("/protected")
+    [victim_sid] = store.saved
+    ensure_attacker(w)
+    attacker = w.another_browser()
+    try:
+        await attacker.sign_in("/protected", email=ATTACKER, password=ATTACKER_PASSWORD)
+        [attacker_sid] = set(store.saved) - {victim_sid}
+        cookies = session_cookies(attacker)
+    finally:
+        await attacker.browser.aclose()
+    await store.save(attacker_sid, store.saved[victim_sid], 3600)
+    other_process = worlds(auth_kwargs={"store": store})
+    plant(other_process, cookies)
+
+    refused = await other_process.get("/protected")
+
+    assert_rejected_on_page(other_process, refused)
+    assert await whoami(other_process) is None
+    assert await whoami(w) == DEMO_EMAIL, "the victim's own session is untouched"
+
+
 # CK-06 ----------------------------------------------------------------------------------------
 
 async def test_CK_06_tokens_never_leak_into_urls_pages_or_logs(
@@ -221,6 +263,30 @@ async def test_CK_07_one_changed_character_in_the_session_cookie(pool_world: Wor
     await w.sign_in("/protected")
     value = session_cookies(w)["cg.0"]
     plant(w, {"cg.0": _flip(value, where % len(value))})
+
+    refused = await w.get("/protected")
+
+    assert_rejected_on_page(w, refused)
+    assert await whoami(w) is None
+
+
+@pytest.mark.parametrize("where", [48, 200, -5], ids=["first-past-key", "middle", "tail"])
+async def test_CK_07_one_changed_character_past_the_cache_key_on_the_hot_path(
+        pool_world: World, where: int) -> None:
+    """The session cache files an entry under the cookie's first 48 characters and serves it
+    only for the same bytes: with the verified session cached for exactly this browser's Cookie
+    header, a change after those 48 is a miss, then a rejection — never the cached user."""
+    w = pool_world
+    await w.sign_in("/protected")
+    for _ in range(2):  # the second request sends the header the first one left: now cached
+        served = await w.get("/protected")
+        assert served.status_code == 200
+    assert not set_cookies(served), "the header is stable: the next request takes the hot path"
+    assert len(w.auth.hot) == 1
+    value = session_cookies(w)["cg.0"]
+    index = where % len(value)
+    assert index >= 48
+    plant(w, {"cg.0": _flip(value, index)})
 
     refused = await w.get("/protected")
 

@@ -110,7 +110,8 @@ async def test_LO_01_cross_site_post_is_refused_even_with_the_token(
     assert await whoami(w) == DEMO_EMAIL
 
 
-@pytest.mark.parametrize("body", ["none", "wrong", "other-session", "text-plain", "twice"])
+@pytest.mark.parametrize("body", ["none", "wrong", "truncated", "prefix", "empty", "extended",
+                                  "other-session", "text-plain", "twice"])
 async def test_LO_01_same_site_post_without_a_valid_token_is_refused(pool_world: World,
                                                                     body: str) -> None:
     w = pool_world
@@ -126,6 +127,10 @@ async def test_LO_01_same_site_post_without_a_valid_token_is_refused(pool_world:
     requests: dict[str, dict[str, Any]] = {
         "none": {},
         "wrong": {"data": {"csrf": token[:-2] + "xx"}},
+        "truncated": {"data": {"csrf": token[:-1]}},  # the real token's first n-1 characters
+        "prefix": {"data": {"csrf": token[:8]}},
+        "empty": {"data": {"csrf": ""}},
+        "extended": {"data": {"csrf": token + "A"}},
         "other-session": {"data": {"csrf": others_token}},
         "text-plain": {"content": f"csrf={token}", "headers": {"content-type": "text/plain"}},
         "twice": {"content": f"csrf={token}&csrf={token}",
