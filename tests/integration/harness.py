@@ -28,6 +28,7 @@ from starlette.routing import Route
 
 from cognito_gate import CognitoAuth, ManualClock, Settings, get_user
 from cognito_gate.local import ClientConfig, LocalCognito
+from cognito_gate.testing import fast_local_cognito
 
 APP_URL = "http://localhost:8000"
 SECRET = "integration-session-secret-0123456789abcdef"
@@ -394,7 +395,7 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
     build the app from the settings, back-channel client and clock instead (the demo app).
     """
     clock = clock or ManualClock()
-    lc = lc or LocalCognito(clock=clock.now)
+    lc = lc or fast_local_cognito(clock=clock.now)
     if client is not None:
         lc.add_client(client)
     else:
@@ -438,7 +439,7 @@ class SharedPool:
 def open_shared_pool(*clients: ClientConfig) -> Iterator[SharedPool]:
     """A fresh pool on its own ``ManualClock``, with these extra app clients; closed on exit."""
     clock = ManualClock()
-    lc = LocalCognito(clock=clock.now)
+    lc = fast_local_cognito(clock=clock.now)
     for client in clients:
         lc.add_client(client)
     try:

@@ -6,10 +6,12 @@ import httpx
 import pytest
 
 from cognito_gate.local import (
+    TEST_COST,
     ClientConfig,
     GroupConfig,
     LocalCognito,
     PoolConfig,
+    ReusedKeys,
     UserConfig,
 )
 
@@ -39,6 +41,7 @@ MACHINE = ClientConfig(
     allowed_flows=("client_credentials",),
     allowed_scopes=("orders/read", "orders/write"),
 )
+KEYS = ReusedKeys()  # RSA keys made once for the run: a fresh pool per test costs milliseconds
 TEST_POOL = PoolConfig(
     pool_id="eu-west-1_TestPool1",
     clients=(WEB, SPA, OTHER, ROTATING, MACHINE),
@@ -58,7 +61,8 @@ TEST_POOL = PoolConfig(
 
 @pytest.fixture
 def lc() -> Iterator[LocalCognito]:
-    pool = LocalCognito(TEST_POOL, admin_api=True)
+    pool = LocalCognito(TEST_POOL, admin_api=True, key_factory=KEYS.factory(),
+                        password_cost=TEST_COST)
     yield pool
     pool.close()
 

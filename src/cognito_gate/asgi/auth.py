@@ -93,6 +93,7 @@ class CognitoAuth:
                  render_error: ErrorRenderer | None = None,
                  store: SessionStore | None = None) -> None:
         self.settings = s = settings
+        self._protect, self._store = protect, store  # kept for connected()
         self.clock = clock = clock or SystemClock()
         self._own_http = http is None
         self.http = http = http or default_http_client()
@@ -120,6 +121,13 @@ class CognitoAuth:
         self.hot = SessionCache(self.sessions.names.chunks, size)
         self.signed_out = SignedOut(clock)
         accesslog.install()  # the callback's code and state must not reach uvicorn's access log
+
+    def connected(self, settings: Settings, *, http: httpx.AsyncClient | None = None,
+                  clock: Clock | None = None) -> CognitoAuth:
+        """The same protection, pages and store against another provider: how the testing
+        plugin points an app's ``auth`` at an in-process Local Cognito."""
+        return CognitoAuth(settings, protect=self._protect, http=http, clock=clock,
+                           render_error=self.render_error, store=self._store)
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
         """``app`` behind the auth middleware, which also serves /login, /callback/, /logout.

@@ -18,9 +18,13 @@ from .config import (
 )
 from .fault_injection import DroppedConnection
 from .faults import FaultError, Faults
+from .keys import ReusedKeys
 from .local_cognito import LocalCognito, UserExistsError
+from .passwords import DEFAULT_COST, TEST_COST
 
 __all__ = [
+    "DEFAULT_COST",
+    "TEST_COST",
     "ClientConfig",
     "ConfigError",
     "DroppedConnection",
@@ -30,6 +34,7 @@ __all__ = [
     "LocalClock",
     "LocalCognito",
     "PoolConfig",
+    "ReusedKeys",
     "UserConfig",
     "UserExistsError",
     "demo_pool",

@@ -3,13 +3,19 @@
 Keys are persisted with a state: ``active`` (signs and is published), ``retired`` (published
 only, so tokens it signed keep verifying during an overlap) and ``dropped`` (kept on record,
 no longer published). ``kid``s are standard base64 of 32 random bytes, like Cognito's.
+
+RSA generation (~50 ms a key) dominates a fresh in-memory pool, so the ring takes its keys from a
+``KeyFactory``: a new key each time by default, or :class:`ReusedKeys` — keys generated once per
+process and handed to every pool in the same order — for test suites that build a pool per test.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import itertools
 import os
+from collections.abc import Callable
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -18,9 +24,11 @@ from joserfc.jwk import RSAKey
 from .clock import LocalClock
 from .store import Store, StoredKey
 
-__all__ = ["PURPOSES", "KeyRing", "SigningKey", "b64url_uint"]
+__all__ = ["PURPOSES", "KeyFactory", "KeyRing", "ReusedKeys", "SigningKey", "b64url_uint"]
 
 PURPOSES = ("id", "access")
+
+KeyFactory = Callable[[], rsa.RSAPrivateKey]
 
 
 class SigningKey:
@@ -45,7 +53,7 @@ class SigningKey:
 
     @functools.cached_property
     def jose_key(self) -> RSAKey:
-        return RSAKey.import_key(self.private_pem)
+        return RSAKey(self.private_key, self.private_key)  # no PEM round trip: no re-validation
 
     def jwk(self) -> dict[str, str]:
         numbers = self.public_key.public_numbers()
@@ -72,10 +80,36 @@ def generate_rsa() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+class ReusedKeys:
+    """RSA keys made once and reused: each :meth:`factory` yields the 1st, 2nd, … key of this
+    cache (generating only those no earlier pool needed), so a fresh pool costs no generation.
+
+    For tests only: pools sharing a cache share key material (their ``kid``s still differ), and
+    within one pool every key is distinct, so rotation and "foreign key" faults keep working.
+    """
+
+    def __init__(self) -> None:
+        self._made: list[rsa.RSAPrivateKey] = []
+
+    def factory(self) -> KeyFactory:
+        index = itertools.count()
+
+        def next_key() -> rsa.RSAPrivateKey:
+            i = next(index)
+            while len(self._made) <= i:
+                self._made.append(generate_rsa())
+            return self._made[i]
+
+        return next_key
+
+
 class KeyRing:
-    def __init__(self, store: Store, clock: LocalClock) -> None:
+    def __init__(
+        self, store: Store, clock: LocalClock, generate: KeyFactory = generate_rsa
+    ) -> None:
         self._store = store
         self._clock = clock
+        self._generate = generate
         self._loaded: dict[str, SigningKey] = {}
         self._reload()
         for purpose in PURPOSES:
@@ -86,13 +120,17 @@ class KeyRing:
         self._rows = self._store.keys()
         for row in self._rows:
             if row.kid not in self._loaded:
-                pem = serialization.load_pem_private_key(row.pem.encode(), password=None)
+                # our own keys, written by _add: the slow RSA consistency check adds nothing
+                pem = serialization.load_pem_private_key(
+                    row.pem.encode(), password=None, unsafe_skip_rsa_key_validation=True
+                )
                 assert isinstance(pem, rsa.RSAPrivateKey)
                 self._loaded[row.kid] = SigningKey(row.kid, pem)
         self._active = {r.purpose: self._loaded[r.kid] for r in self._rows if r.state == "active"}
 
     def _add(self, purpose: str) -> None:
-        key = SigningKey(new_kid(), generate_rsa())
+        key = SigningKey(new_kid(), self._generate())
+        self._loaded[key.kid] = key
         self._store.add_key(
             StoredKey(key.kid, purpose, key.private_pem.decode(), self._clock.now(), "active")
         )
@@ -127,4 +165,4 @@ class KeyRing:
     @functools.cached_property
     def foreign_key(self) -> SigningKey:
         """A key that is never published, for the "signed by someone else" faults."""
-        return SigningKey(new_kid(), generate_rsa())
+        return SigningKey(new_kid(), self._generate())

@@ -23,8 +23,8 @@ from .clock import LocalClock
 from .config import LOOPBACK_HOSTS, ClientConfig, ConfigError, PoolConfig, demo_pool
 from .faults import Faults
 from .hosted_ui import HostedUI
-from .keys import KeyRing
-from .passwords import hash_password
+from .keys import KeyFactory, KeyRing, generate_rsa
+from .passwords import DEFAULT_COST, check_cost, hash_password
 from .sessions import SessionManager
 from .store import Store, User
 from .tokens import TokenIssuer
@@ -83,7 +83,12 @@ class LocalCognito:
         issuer_base_url: str | None = None,
         clock: Callable[[], float] | None = None,
         admin_api: bool = False,
+        password_cost: int = DEFAULT_COST,
+        key_factory: KeyFactory = generate_rsa,
     ) -> None:
+        """``password_cost``: log2 of scrypt's N for new password hashes (passwords.py);
+        ``key_factory``: where new RSA signing keys come from (``ReusedKeys().factory()`` in
+        test suites, see keys.py)."""
         from .app import build_app  # the app imports the endpoints, which type against us
 
         self.config = config if config is not None else demo_pool()
@@ -94,7 +99,11 @@ class LocalCognito:
             raise ConfigError(f"data: cannot open {data!r} as a SQLite database ({exc})") from None
         self._check_pool(data)
         self.faults = Faults(self.clock)
-        self.keys = KeyRing(self.store, self.clock)
+        try:
+            self.password_cost = check_cost(password_cost)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        self.keys = KeyRing(self.store, self.clock, key_factory)
         self.requests: Counter[str] = Counter()
         self.admin_api = admin_api
         self._base_url = base_url.rstrip("/")
@@ -207,7 +216,7 @@ class LocalCognito:
                 sub,
                 str(uuid.uuid4()),
                 email,
-                hash_password(password),
+                hash_password(password, self.password_cost),
                 confirmed,
                 attrs,
                 tuple(groups),

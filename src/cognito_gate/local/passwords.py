@@ -1,4 +1,10 @@
-"""Password hashing (scrypt, random salt) and Cognito's default password policy."""
+"""Password hashing (scrypt, random salt) and Cognito's default password policy.
+
+The scrypt cost is explicit: ``cost`` is log2 of scrypt's N (r=8, p=1). The default, 14 (N=16384,
+~50 ms a hash), is the common interactive-login setting. Test suites that sign in hundreds of
+times pass a low cost (the pytest plugin uses :data:`TEST_COST`, N=256, ~1 ms): the same KDF,
+cheaper. A hash records its own parameters, so verification always uses the cost it was made with.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +15,38 @@ import hmac
 import os
 import string
 
-__all__ = ["hash_password", "policy_problems", "verify_password"]
+__all__ = [
+    "DEFAULT_COST",
+    "TEST_COST",
+    "check_cost",
+    "hash_password",
+    "policy_problems",
+    "verify_password",
+]
 
-_N, _R, _P = 2**14, 8, 1
+DEFAULT_COST = 14
+TEST_COST = 8
+_R, _P = 8, 1
 
 
-def hash_password(password: str) -> str:
+def check_cost(cost: int) -> int:
+    if not 1 <= cost <= 20:
+        raise ValueError(f"password_cost must be 1-20 (log2 of scrypt's N), got {cost}")
+    return cost
+
+
+def hash_password(password: str, cost: int = DEFAULT_COST) -> str:
+    n = 2 ** check_cost(cost)
     salt = os.urandom(16)
-    key = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
-    return "$".join(("scrypt", str(_N), str(_R), str(_P), _b64(salt), _b64(key)))
+    key = hashlib.scrypt(password.encode(), salt=salt, n=n, r=_R, p=_P, dklen=32)
+    return "$".join(("scrypt", str(n), str(_R), str(_P), _b64(salt), _b64(key)))
 
 
-def verify_password(password: str, stored: str | None) -> bool:
-    """Constant-time check; ``stored=None`` (unknown user) spends the same time and fails."""
+def verify_password(password: str, stored: str | None, cost: int = DEFAULT_COST) -> bool:
+    """Constant-time check; ``stored=None`` (unknown user) spends the time of a hash at ``cost``
+    (the pool's) and fails."""
     if stored is None:
-        verify_password(password, _dummy_hash())
+        verify_password(password, _dummy_hash(cost))
         return False
     _scheme, n, r, p, salt, expected = stored.split("$")
     key = hashlib.scrypt(
@@ -49,8 +72,8 @@ def policy_problems(password: str) -> list[str]:
 
 
 @functools.cache
-def _dummy_hash() -> str:
-    return hash_password("not-a-password")
+def _dummy_hash(cost: int) -> str:
+    return hash_password("not-a-password", cost)
 
 
 def _b64(data: bytes) -> str:

@@ -69,7 +69,8 @@ async def login_submit(request: Request) -> Response:
     if missing:  # say what to fill in; "incorrect" would blame a password never typed
         return _page(request, req, status=400, errors=missing, username=username)
     user = lc.user(username)
-    if not verify_password(password, user.password_hash if user else None) or user is None:
+    stored = user.password_hash if user else None
+    if not verify_password(password, stored, lc.password_cost) or user is None:
         return _page(request, req, status=400, errors=[INCORRECT], username=username)
     if not user.confirmed:
         lc.new_confirmation_code(user.email)
