@@ -1,4 +1,5 @@
-"""The `cognito-gate` command: `demo` runs the demo app, `local` runs Local Cognito."""
+"""The `cognito-gate` command: `demo` runs the demo app, `local` runs Local Cognito, `doctor`
+checks the app's settings against its Cognito."""
 
 from __future__ import annotations
 
@@ -32,6 +33,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     demo.set_defaults(run=_run_demo)
     add_local_parser(commands)
+    doctor = commands.add_parser(
+        "doctor",
+        help="check the app's COGNITO_* settings against the provider (exit 0: all good, 1: not)",
+        description="Read the settings as the app does (environment, then .env) and check them "
+        "against the user pool, one line per check with the fix.",
+    )
+    doctor.add_argument("--env-file", default=".env", help="the .env file (default ./.env)")
+    doctor.set_defaults(run=_run_doctor)
     args = parser.parse_args(argv)
     code: int = args.run(args)
     return code
@@ -53,3 +62,9 @@ def _run_demo(args: argparse.Namespace) -> int:
         print(f"cognito-gate demo: {exc}", file=sys.stderr)
         return EXIT_PORT
     return EXIT_OK
+
+
+def _run_doctor(args: argparse.Namespace) -> int:
+    from cognito_gate.doctor import main as doctor
+
+    return doctor(args.env_file)
