@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SECRET
 
 from cognito_gate import ConfigError, Settings
+from conftest import SECRET
 
 ENV = {
     "COGNITO_DOMAIN": "auth.example.com",

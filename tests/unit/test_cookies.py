@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 
 import pytest
-from conftest import SECRET
 
 from cognito_gate.core.cookies import (
     MAX_CHUNKS,
@@ -16,6 +15,7 @@ from cognito_gate.core.cookies import (
     join_chunks,
 )
 from cognito_gate.core.session import MemoryStore, SessionCodec, SessionData
+from conftest import SECRET
 
 OTHER = "another-session-secret-that-is-long-enough-xyz"
 

@@ -7,10 +7,10 @@ which name the local ``auth``.
 from typing import Annotated
 
 import httpx
-from conftest import FakeCognito
 from fastapi import Depends, FastAPI
 
 from cognito_gate import CognitoAuth, ManualClock, Settings, User
+from conftest import FakeCognito
 
 
 def build(settings: Settings, http: httpx.AsyncClient) -> httpx.AsyncClient:

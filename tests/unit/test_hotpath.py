@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import FakeCognito, make_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -18,6 +17,7 @@ from cognito_gate import CognitoAuth, ManualClock, get_user
 from cognito_gate.core.authenticate import Authenticated
 from cognito_gate.core.session import SessionData
 from cognito_gate.core.user import User
+from conftest import FakeCognito, make_settings
 
 APP = "https://app.example.com"
 SHARED = PlainTextResponse("shared")  # one response object served again and again

@@ -6,10 +6,10 @@ import asyncio
 
 import httpx
 import pytest
-from conftest import ISSUER, FakeCognito, jwks_document
 
 from cognito_gate import ManualClock, ProviderUnavailable, TokenRejected
 from cognito_gate.core.jwks import JWKSCache, usable_keys
+from conftest import ISSUER, FakeCognito, jwks_document
 
 URL = f"{ISSUER}/.well-known/jwks.json"
 

@@ -8,13 +8,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from conftest import FakeCognito, make_settings
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from cognito_gate import CognitoAuth, ManualClock, get_user
+from conftest import FakeCognito, make_settings
 
 APP = "https://app.example.com"
 

@@ -7,7 +7,6 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import CLIENT_ID, ISSUER, FakeCognito, access_claims, id_claims, sign
 
 from cognito_gate import AuthError, ManualClock, ProviderUnavailable
 from cognito_gate.core.jwks import JWKSCache
@@ -15,6 +14,7 @@ from cognito_gate.core.refresh import Refresher, needs_refresh
 from cognito_gate.core.session import SessionData
 from cognito_gate.core.tokens import TokenSet
 from cognito_gate.core.verify import TokenVerifier
+from conftest import CLIENT_ID, ISSUER, FakeCognito, access_claims, id_claims, sign
 
 
 class FakeTokens:

@@ -4,11 +4,11 @@ memory is held only by sessions that could still be used."""
 from __future__ import annotations
 
 import httpx
-from conftest import make_settings
 
 from cognito_gate import CognitoAuth, ManualClock
 from cognito_gate.core.session import SessionData
 from cognito_gate.core.signedout import SignedOut
+from conftest import make_settings
 
 
 def test_an_entry_is_refused_until_its_deadline_and_not_after() -> None:

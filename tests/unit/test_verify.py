@@ -10,6 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+from joserfc.jwk import ECKey, RSAKey
+
+from cognito_gate import ManualClock, TokenExpired, TokenRejected
+from cognito_gate.core.claims import check_at_hash, check_same_session
+from cognito_gate.core.jwks import JWKSCache
+from cognito_gate.core.verify import TokenVerifier
 from conftest import (
     CLIENT_ID,
     ISSUER,
@@ -21,12 +27,6 @@ from conftest import (
     rsa_key,
     sign,
 )
-from joserfc.jwk import ECKey, RSAKey
-
-from cognito_gate import ManualClock, TokenExpired, TokenRejected
-from cognito_gate.core.claims import check_at_hash, check_same_session
-from cognito_gate.core.jwks import JWKSCache
-from cognito_gate.core.verify import TokenVerifier
 
 
 @pytest.fixture
