@@ -24,7 +24,7 @@ import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from cognito_gate import CognitoAuth, ManualClock, Settings, get_user
 from cognito_gate.local import ClientConfig, LocalCognito
@@ -227,6 +227,7 @@ class World:
     app_url: str = APP_URL
     backchannel: list[Exchange] = field(default_factory=list)
     router: httpx.AsyncBaseTransport | None = None
+    root_path: str = ""  # what the server puts in the scope's root_path (build_world's prefix_by)
 
     def advance(self, seconds: float) -> None:
         """Move time forward on both sides (the provider follows the app's clock)."""
@@ -344,7 +345,8 @@ class World:
             head.append((b"cookie", cookie.encode()))
         return await call_asgi(self.app, method, unquote(path), raw_path=path.encode(),
                                query=query.encode(), scheme=urlsplit(self.app_url).scheme,
-                               headers=[(b"host", netloc(self.app_url).encode()), *head])
+                               headers=[(b"host", netloc(self.app_url).encode()), *head],
+                               root_path=self.root_path)
 
     async def aclose(self) -> None:
         await self.browser.aclose()
@@ -353,13 +355,13 @@ class World:
 
 
 async def call_asgi(app: Any, method: str, path: str, *, raw_path: bytes, query: bytes,
-                    headers: Sequence[tuple[bytes, bytes]],
-                    scheme: str = "http") -> tuple[int, httpx.Headers, bytes]:
+                    headers: Sequence[tuple[bytes, bytes]], scheme: str = "http",
+                    root_path: str = "") -> tuple[int, httpx.Headers, bytes]:
     """One request with an empty body straight into an ASGI callable, its scope exactly as
     given — no client in between to normalise or refuse anything — as a server would pass it."""
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
              "method": method, "scheme": scheme, "path": path, "raw_path": raw_path,
-             "query_string": query, "root_path": "", "headers": list(headers),
+             "query_string": query, "root_path": root_path, "headers": list(headers),
              "server": ("localhost", 8000), "client": ("127.0.0.1", 50000)}
     started: dict[str, Any] = {}
     body = bytearray()
@@ -385,7 +387,7 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
                 auth_kwargs: Mapping[str, Any] | None = None, app_url: str = APP_URL,
                 clock: ManualClock | None = None,
                 make_app: Callable[[Settings, httpx.AsyncClient, ManualClock], Any] | None = None,
-                ) -> World:
+                prefix: str = "", prefix_by: str = "mount") -> World:
     """Wire Local Cognito (demo pool unless ``lc`` is given) and the sample app together.
 
     ``client``: use this app client instead of the demo one (it is registered with the pool and
@@ -393,6 +395,10 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
     (``https://…`` gives ``__Host-`` cookies; pair it with such a client). ``clock``: the app's
     clock — pass the one ``lc`` was built on when sharing a pool between worlds. ``make_app``:
     build the app from the settings, back-channel client and clock instead (the demo app).
+    ``prefix``: serve the wrapped app under this path instead of at the root, ``prefix_by``
+    ``"mount"`` (Starlette ``Mount(prefix, app)`` in an outer app) or ``"root_path"`` (the server
+    sets ``root_path``, as ``uvicorn --root-path`` behind a proxy that strips the prefix); the
+    world's relative URLs then go under the prefix.
     """
     clock = clock or ManualClock()
     lc = lc or fast_local_cognito(clock=clock.now)
@@ -417,14 +423,17 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
     auth = CognitoAuth(settings, protect=tuple(protect), http=provider_http, clock=clock,
                        **dict(auth_kwargs or {}))
     app = make_app(settings, provider_http, clock) if make_app else auth.wrap(sample_app())
+    if prefix and prefix_by == "mount":
+        app = Starlette(routes=[Mount(prefix, app=app)])
+    root_path = prefix if prefix_by == "root_path" else ""
     router = HostRouter({
-        netloc(app_url): httpx.ASGITransport(app=app),
+        netloc(app_url): httpx.ASGITransport(app=app, root_path=root_path),
         netloc(lc.base_url): provider,
     })
     browser = httpx.AsyncClient(transport=router, timeout=10)
     return World(lc=lc, auth=auth, clock=clock, app=app, browser=browser,
-                 provider_http=provider_http, client=client, app_url=app_url,
-                 backchannel=backchannel, router=router)
+                 provider_http=provider_http, client=client, app_url=app_url + prefix,
+                 backchannel=backchannel, router=router, root_path=root_path)
 
 
 @dataclass

@@ -238,5 +238,6 @@ class CognitoAuth:
         return return_to(request.scope)
 
     def login_href(self, return_to: str = "/") -> str:
-        """Our own sign-in URL that comes back to ``return_to`` (already validated)."""
+        """Our own sign-in URL, relative to the app (under a mount prefix the caller puts the
+        prefix before it), that comes back to ``return_to`` (already validated, app-relative)."""
         return f"{self.settings.login_path}?return_to={quote(return_to, safe='/')}"

@@ -22,7 +22,7 @@ from ..core.user import User
 from .auth import CSRF_KEY, UNAVAILABLE_KEY, USER_KEY, CognitoAuth, Resolution
 from .callers import is_api_call, is_cross_site
 from .cookieheader import find_cookie, parse_cookies
-from .location import return_to
+from .location import app_path, return_to, url_prefix
 from .pages import error_response
 from .routes import AuthRoutes
 from .sessioncache import KEY_BYTES
@@ -70,7 +70,7 @@ class AuthMiddleware:
             if cookie is not None and (at := cookie.find(self._first)) >= 0:
                 at += len(self._first)  # SessionCache.get's exact-bytes test, written out
                 entry = self._by_key(cookie[at : at + KEY_BYTES])
-                path = scope["path"]
+                path = app_path(scope) if scope.get("root_path") else scope["path"]
                 if entry is not None and entry.header == cookie \
                         and self._now() < entry.fresh_until and path not in self.routes:
                     scope[USER_KEY] = entry.user
@@ -88,7 +88,7 @@ class AuthMiddleware:
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
-        path: str = scope["path"]
+        path = app_path(scope)
         route = self.routes.get(path) if kind == "http" else None
         if route is not None:
             await route(scope, receive, send)
@@ -172,6 +172,7 @@ class AuthMiddleware:
         request = Request(scope, receive)
         api = is_api_call(scope["headers"])
         here = return_to(scope)
+        prefix = url_prefix(scope)  # the URLs we hand out go back under the app's mount prefix
         response: Response
         if forged or isinstance(error, ProviderUnavailable):
             # The cookies were ignored or could not be checked: whether someone is signed in is
@@ -180,13 +181,13 @@ class AuthMiddleware:
         if forged:
             response = await auth.render(request, AuthError.of("csrf_failed"), as_json=api)
         elif error is not None and error.code in _SHOWN_AS_PAGE:
-            response = await auth.render(request, error, as_json=api, retry_href=here)
+            response = await auth.render(request, error, as_json=api, retry_href=prefix + here)
         elif api:
             response = error_response(error or AuthError.of("login_required"), as_json=True)
         else:
             allowed, count = auth.budget.spend(request.cookies.get(auth.loop_cookie),
                                                auth.clock.now())
-            login = auth.login_href(here)
+            login = prefix + auth.login_href(here)
             if allowed:
                 response = RedirectResponse(auth.settings.app_url + login, 303,
                                             headers={"cache-control": "no-store"})

@@ -20,6 +20,7 @@ from ..core.flow import MAX_PENDING, TX_LIFETIME
 from ..core.returnto import safe_return_to
 from .auth import USER_KEY, CognitoAuth
 from .cookieheader import parse_cookies
+from .location import url_prefix
 from .pages import NO_STORE, page
 
 __all__ = ["AuthRoutes"]
@@ -45,6 +46,9 @@ class AuthRoutes:
         self._origin = s.app_url
         self._cognito_logout = f"{s.cognito_logout_url}?" + urlencode(
             {"client_id": s.client_id, "logout_uri": s.logout_uri})
+        # Sign-out lands on the app's home page — under a mount prefix, the prefix's — unless
+        # COGNITO_LOGOUT_URI names another page than the default APP_URL/.
+        self._home_after_logout = s.logout_uri == s.app_url + "/"
         self.table: dict[str, ASGIApp] = {
             s.login_path: self._endpoint(self.login, ("GET", "HEAD")),
             s.callback_path: self._endpoint(self.callback, ("GET", "HEAD")),
@@ -74,7 +78,7 @@ class AuthRoutes:
         if b"prefetch" in request.headers.get("sec-purpose", "").encode():
             return Response(status_code=204, headers=NO_STORE)  # prefetches mint no cookies
         return_to = safe_return_to(request.query_params.get("return_to"))
-        url, name, sealed = auth.flow.start(return_to)
+        url, name, sealed = auth.flow.start(return_to, self._redirect_uri(request))
         response = RedirectResponse(url, 303, headers=NO_STORE)
         pending = [n for n in cookies if n.startswith(auth.flow.tx_prefix)]
         if len(pending) >= MAX_PENDING:
@@ -99,21 +103,23 @@ class AuthRoutes:
         name = auth.flow.tx_cookie_name(state)
         clear_tx = [auth.policy.delete(name)] if name in cookies else []
         tx = auth.flow.open_transaction(cookies.get(name), state)
+        base = self._origin + url_prefix(request.scope)
         if tx is None:
-            live = await self._live_session(cookies)
+            live = await self._live_session(cookies, base + "/")
             if live is not None:
                 return live
             return await self._fail(request, AuthError.of("signin_expired"), clear_tx,
                                     cookies=cookies)
         try:
-            signed = await auth.flow.finish(auth.flow.check_response(params), tx)
+            signed = await auth.flow.finish(auth.flow.check_response(params), tx,
+                                            self._redirect_uri(request))
             writes = await auth.sessions.save(signed.session, auth.settings.session_lifetime,
                                               cookies)
         except AuthError as exc:
             return await self._fail(request, exc, clear_tx, cookies=cookies,
                                     return_to=tx.return_to)
         log.info("sign-in completed")
-        response = RedirectResponse(self._origin + signed.return_to, 303, headers=NO_STORE)
+        response = RedirectResponse(base + signed.return_to, 303, headers=NO_STORE)
         response.raw_headers.extend(clear_tx + writes)
         return response  # the loop breaker resets once the browser is back with the session
 
@@ -125,8 +131,9 @@ class AuthRoutes:
         data = await auth.load_session(cookies)
         csrf = auth.csrf.token(data.sid) if data is not None else ""
         if request.method != "POST":
+            action = url_prefix(request.scope) + auth.settings.logout_path
             return page("Sign out?", "You will be signed out of this site and the sign-in "
-                        "service.", action=_logout_form(auth.settings.logout_path, csrf))
+                        "service.", action=_logout_form(action, csrf))
         if _cross_site(request, self._origin):
             log.info("logout refused (cross_site)")
             return await self.auth.render(request, AuthError.of("csrf_failed"))
@@ -139,7 +146,7 @@ class AuthRoutes:
             auth.end_session(data)
             if data.refresh_token:
                 await auth.tokens.revoke(data.refresh_token)
-        response = RedirectResponse(self._cognito_logout, 303, headers=NO_STORE)
+        response = RedirectResponse(self._cognito_logout_url(request), 303, headers=NO_STORE)
         response.raw_headers.extend(await auth.sessions.discard(data))
         for name in cookies:
             if name.startswith(auth.flow.tx_prefix) or name == auth.loop_cookie:
@@ -147,14 +154,28 @@ class AuthRoutes:
         log.info("signed out")
         return response
 
-    async def _live_session(self, cookies: dict[str, str]) -> Response | None:
+    def _redirect_uri(self, request: Request) -> str:
+        """Our callback's URL: under the prefix the app is mounted at, as registered at Cognito."""
+        return self._origin + url_prefix(request.scope) + self.auth.settings.callback_path
+
+    def _cognito_logout_url(self, request: Request) -> str:
+        """Cognito's /logout, coming back to the app's home page (under its prefix) or to
+        ``COGNITO_LOGOUT_URI``."""
+        prefix = url_prefix(request.scope)
+        if not prefix or not self._home_after_logout:
+            return self._cognito_logout
+        s = self.auth.settings
+        return f"{s.cognito_logout_url}?" + urlencode(
+            {"client_id": s.client_id, "logout_uri": self._origin + prefix + "/"})
+
+    async def _live_session(self, cookies: dict[str, str], home: str) -> Response | None:
         """For a stale callback (reloaded, or replayed) from a browser already signed in: home,
         with the cookies of any refresh this check made — its new refresh token must reach the
         browser (once sent, the refresher may forget it)."""
         outcome = await self.auth.resolve(cookies)
         if outcome.authenticated is None:
             return None
-        response = RedirectResponse(self._origin + "/", 303, headers=NO_STORE, background=(
+        response = RedirectResponse(home, 303, headers=NO_STORE, background=(
             BackgroundTask(self.auth.delivered, outcome.authenticated)))
         response.raw_headers.extend(outcome.writes)
         return response
@@ -165,8 +186,8 @@ class AuthRoutes:
         log.log(level, "callback rejected (%s)", error.reason)
         if not any(name in cookies for name in self.auth.sessions.names.chunks):
             request.scope[USER_KEY] = None  # known: nobody is signed in in this browser
-        response = await self.auth.render(request, error,
-                                          retry_href=self.auth.login_href(return_to))
+        retry = url_prefix(request.scope) + self.auth.login_href(return_to)
+        response = await self.auth.render(request, error, retry_href=retry)
         response.raw_headers.extend(writes)
         response.headers["referrer-policy"] = "no-referrer"
         return response

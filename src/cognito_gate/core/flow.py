@@ -101,18 +101,19 @@ class SignInFlow:
         self._consumed: ExpiringLRU[str, bool] = ExpiringLRU(100_000, clock.now)
         self.tx_prefix = tx_prefix
         self._query = {"response_type": "code", "client_id": settings.client_id,
-                       "redirect_uri": settings.redirect_uri, "scope": " ".join(settings.scopes)}
+                       "scope": " ".join(settings.scopes)}
 
     def tx_cookie_name(self, state: str) -> str:
         """``<prefix>cg_tx_<8 hex of sha256(state)>`` (state itself never becomes a name)."""
         return self.tx_prefix + hashlib.sha256(state.encode()).hexdigest()[:8]
 
-    def start(self, return_to: str) -> tuple[str, str, str]:
+    def start(self, return_to: str, redirect_uri: str) -> tuple[str, str, str]:
         """(authorize URL, transaction cookie name, sealed transaction) for a new attempt (AZ-01,
-        AZ-02): fresh 256-bit state and nonce, 64-char PKCE verifier, S256 challenge."""
+        AZ-02): fresh 256-bit state and nonce, 64-char PKCE verifier, S256 challenge.
+        ``redirect_uri``: our callback's URL, under the prefix the app is mounted at."""
         tx = Transaction(_random(), _random(), secrets.token_urlsafe(48), return_to,
                          self._clock.now())
-        query = {**self._query, "state": tx.state, "nonce": tx.nonce,
+        query = {**self._query, "redirect_uri": redirect_uri, "state": tx.state, "nonce": tx.nonce,
                  "code_challenge": pkce_challenge(tx.verifier), "code_challenge_method": "S256"}
         url = f"{self._settings.authorize_url}?{urlencode(query)}"
         return url, self.tx_cookie_name(tx.state), self._box.seal(tx.to_json())
@@ -155,9 +156,10 @@ class SignInFlow:
             raise AuthError.of("signin_failed", reason="code_missing")
         return code
 
-    async def finish(self, code: str, tx: Transaction) -> SignedIn:
-        """Exchange the code once, then verify everything before a session exists (IDT-*)."""
-        tokens = await self._tokens.exchange_code(code, tx.verifier, self._settings.redirect_uri)
+    async def finish(self, code: str, tx: Transaction, redirect_uri: str) -> SignedIn:
+        """Exchange the code once (with the ``redirect_uri`` ``start`` sent: the callback's own
+        URL), then verify everything before a session exists (IDT-*)."""
+        tokens = await self._tokens.exchange_code(code, tx.verifier, redirect_uri)
         now = self._clock.now()
         try:
             id_claims = await self._verifier.verify_id_token(tokens.id_token, from_provider=True)

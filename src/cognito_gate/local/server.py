@@ -16,8 +16,10 @@ __all__ = ["run_in_thread"]
 
 
 @contextmanager
-def run_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
-    """Bind first (so ``port=0`` picks a free port we can report), serve, stop on exit."""
+def run_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0,
+                  root_path: str = "") -> Iterator[str]:
+    """Bind first (so ``port=0`` picks a free port we can report), serve, stop on exit.
+    ``root_path``: as ``uvicorn --root-path`` (tests of an app behind a prefix-stripping proxy)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -32,6 +34,7 @@ def run_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Itera
         loop="asyncio",
         access_log=False,
         timeout_graceful_shutdown=1,
+        root_path=root_path,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
