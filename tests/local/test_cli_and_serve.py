@@ -108,6 +108,11 @@ def test_bad_client_secret_is_a_usage_error(capsys):
     assert "secret must be" in capsys.readouterr().err
 
 
+def test_banner_points_at_the_console():
+    lc = LocalCognito()
+    assert f"Console:  {lc.base_url}/" in cli._banner(lc, parse("--memory"))
+
+
 def test_banner_shows_the_data_file_as_an_absolute_path(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     args = parse()

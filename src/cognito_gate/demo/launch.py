@@ -96,6 +96,7 @@ def _print_local(lc: LocalCognito, app_url: str, generated_secret: bool) -> None
     lines += [
         "  or sign up a new user (the confirmation code is printed in this log).",
         f"  Local Cognito (hosted UI and OAuth endpoints): {lc.base_url}",
+        f"  Its console (clients, users, confirmation codes): {lc.base_url}/",
         f"  Users and keys are kept in {DEFAULT_DATA.resolve()}",
     ]
     if generated_secret:

@@ -9,7 +9,18 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
-from .endpoints import admin, authorize, login, logout, revoke, signup, token, userinfo, wellknown
+from .endpoints import (
+    admin,
+    authorize,
+    console,
+    login,
+    logout,
+    revoke,
+    signup,
+    token,
+    userinfo,
+    wellknown,
+)
 from .fault_injection import FaultInjection
 from .guard import Guard
 
@@ -23,6 +34,7 @@ ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 def build_app(lc: LocalCognito) -> Starlette:
     routes = [
+        Route("/", console.console, methods=["GET"]),
         Route("/oauth2/authorize", authorize.authorize, methods=["GET"]),
         Route("/login", login.login_page, methods=["GET"]),
         Route("/login", login.login_submit, methods=["POST"]),

@@ -159,6 +159,7 @@ def _banner(lc: LocalCognito, args: argparse.Namespace) -> str:
     lines = [
         "",
         f"  Local Cognito is running: {lc.base_url}",
+        f"  Console:  {lc.base_url}/   (clients, users, confirmation codes)",
         f"  Issuer:   {lc.issuer}",
         f"  Pool id:  {lc.pool_id}",
     ]

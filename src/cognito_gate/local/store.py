@@ -350,3 +350,26 @@ class Store:
     def set_key_state(self, old_state: str, new_state: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE keys SET state = ? WHERE state = ?", (new_state, old_state))
+
+    # listings for the local console
+    def users(self) -> list[User]:
+        """Every user, oldest first."""
+        with self._tx() as db:
+            subs = [r[0] for r in db.execute("SELECT sub FROM users ORDER BY rowid").fetchall()]
+        return [user for sub in subs if (user := self.user(sub=sub)) is not None]
+
+    def groups(self) -> list[tuple[str, str]]:
+        """Every group as (name, description), by name."""
+        with self._tx() as db:
+            rows = db.execute("SELECT name, description FROM groups ORDER BY name").fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    def recent_confirmation_codes(self, limit: int) -> list[tuple[str, str, float]]:
+        """The newest outstanding confirmation codes as (email, code, expires_at)."""
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT email, code, expires_at FROM confirmation_codes "
+                "ORDER BY expires_at DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
