@@ -12,7 +12,7 @@ import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -21,6 +21,7 @@ from starlette.types import ASGIApp
 from ..asgi.auth import CognitoAuth
 from ..core.clock import ManualClock
 from ..core.config import Settings
+from ..core.redact import SECRET, redacted_repr
 from ..local import TEST_COST, ClientConfig, LocalCognito, PoolConfig, ReusedKeys
 from ..local.config import RESERVED_SCOPES
 
@@ -74,20 +75,23 @@ class TestUser:
     """A confirmed user of the pool, with the password to sign in with."""
 
     __test__ = False  # not a pytest test class
+    __repr__ = redacted_repr
 
     email: str
-    password: str
-    sub: str
-    groups: tuple[str, ...]
+    password: str = field(metadata=SECRET)
+    sub: str = ""
+    groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class MachineClient:
     """A client-credentials app client (no user): its tokens have ``sub`` = ``client_id``."""
 
+    __repr__ = redacted_repr
+
     client_id: str
-    client_secret: str
-    scopes: tuple[str, ...]
+    client_secret: str = field(metadata=SECRET)
+    scopes: tuple[str, ...] = ()
 
 
 class LocalPool:
