@@ -84,6 +84,42 @@ async def test_endpoint_body_faults(lc, http, body, check):
     assert check(response)
 
 
+async def test_raw_answer_fault_sends_status_headers_and_bytes_verbatim(lc, http):
+    body = b'{"error": "invalid_grant"}\xff\x00'
+    lc.faults.set("token", status=418, body=body, times=1,
+                  headers={"Content-Type": "application/json; charset=latin-1",
+                           "retry-after": "\u00b2", "x-raw": b"\x80\x81"})
+    response = await http.post("/oauth2/token")
+    assert response.status_code == 418
+    assert response.content == body
+    assert response.headers.get_list("content-type") == ["application/json; charset=latin-1"]
+    assert response.headers.raw[-2:] == [(b"retry-after", "\u00b2".encode()),
+                                         (b"x-raw", b"\x80\x81")]
+    assert response.headers["content-length"] == str(len(body))
+
+
+async def test_headers_fault_overrides_the_real_answer_and_a_bytes_body_has_no_content_type(
+        lc, http):
+    lc.faults.set("jwks", headers={"content-type": "text/html", "content-length": "999999"},
+                  times=1)
+    real = await http.get(JWKS)
+    assert real.headers.get_list("content-type") == ["text/html"]
+    assert real.headers.get_list("content-length") == ["999999"]
+    assert b'"keys"' in real.content
+    lc.faults.set("jwks", status=200, body=b"{}", times=1)
+    bare = await http.get(JWKS)
+    assert "content-type" not in bare.headers
+    assert bare.content == b"{}"
+
+
+@pytest.mark.parametrize("bad", [
+    {"headers": {"x": 5}}, {"headers": {"é": "v"}}, {"headers": ["x"]}, {"body": 5},
+])
+def test_raw_answer_fault_refuses_what_it_cannot_send(lc, bad):
+    with pytest.raises(FaultError):
+        lc.faults.set("token", **bad)
+
+
 async def test_429_with_retry_after(lc, http):
     lc.faults.set("token", status=429, retry_after=7)
     response = await http.post("/oauth2/token")

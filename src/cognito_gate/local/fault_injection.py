@@ -53,6 +53,8 @@ def _synthetic(fault: EndpointFault, endpoint: str) -> Answer:
         "huge": (b"application/json", b'{"keys":[],"padding":"' + b"x" * 5_000_000 + b'"}'),
         "empty": (b"application/json", b""),
     }
+    if isinstance(fault.body, bytes):
+        return status, [], fault.body
     if fault.body is None:
         error = (
             "server_error" if status >= 500 else "too_many_requests" if status == 429 else "fault"
@@ -113,6 +115,10 @@ async def _send(send: Send, answer: Answer, fault: EndpointFault) -> None:
     headers.append((b"content-length", str(len(body)).encode()))
     if fault.retry_after is not None:
         headers.append((b"retry-after", str(fault.retry_after).encode()))
+    if fault.headers:
+        given = fault.header_pairs()
+        names = {name for name, _ in given}
+        headers = [(k, v) for k, v in headers if k.lower() not in names] + given
     await send({"type": "http.response.start", "status": status, "headers": headers})
     if not fault.trickle:
         await send({"type": "http.response.body", "body": body})

@@ -9,7 +9,12 @@ Endpoint faults — ``faults.set(endpoint, ...)`` for ``token``, ``revoke``, ``u
 =====================  =====================================================================
 ``status=503``         answer with that status (JSON ``{"error": ...}`` body unless ``body``)
 ``body="html"``        HTML error page; also ``"invalid_json"``, ``"huge"`` (5 MB), ``"empty"``,
-                       or any other string sent verbatim
+                       or any other string sent verbatim (``text/plain``); ``bytes`` are sent
+                       verbatim with no ``Content-Type`` (add one with ``headers``)
+``headers={...}``      set these response headers last, replacing any of the same name
+                       (``Content-Type``, ``Content-Length``, ``Retry-After``…); values are
+                       ``str`` (sent as UTF-8) or raw ``bytes``. With ``status`` and a bytes
+                       ``body`` this is any answer at all, for property tests of a client
 ``error="invalid_grant"``  OAuth error on demand (400; ``invalid_client`` → 401 at revoke)
 ``retry_after=5``      add ``Retry-After`` (use with ``status=429``)
 ``redirect=URL``       302 to URL (e.g. a cross-host JWKS redirect)
@@ -95,7 +100,8 @@ class FaultError(ValueError):
 @dataclass(frozen=True)
 class EndpointFault:
     status: int | None = None
-    body: str | None = None
+    body: str | bytes | None = None
+    headers: Mapping[str, str | bytes] = field(default_factory=dict)
     error: str | None = None
     retry_after: int | None = None
     redirect: str | None = None
@@ -107,6 +113,12 @@ class EndpointFault:
     @property
     def replaces_response(self) -> bool:
         return any(v is not None for v in (self.status, self.body, self.error, self.redirect))
+
+    def header_pairs(self) -> list[tuple[bytes, bytes]]:
+        """``headers`` as ASGI pairs: lower-cased names, str values UTF-8 encoded."""
+        return [(name.lower().encode("latin-1"),
+                 value if isinstance(value, bytes) else value.encode())
+                for name, value in self.headers.items()]
 
 
 @dataclass(frozen=True)
@@ -212,7 +224,14 @@ class Faults:
             raise FaultError(f"unknown endpoint {endpoint!r}; expected one of {ENDPOINTS}")
         if kwargs.get("body") == "huge" and kwargs.get("status") is None:
             kwargs["status"] = 200
-        self._arm(f"endpoint:{endpoint}", _build(EndpointFault, kwargs), times)
+        fault: EndpointFault = _build(EndpointFault, kwargs)
+        if fault.body is not None and not isinstance(fault.body, str | bytes):
+            raise FaultError("body must be a str or bytes")
+        if not isinstance(fault.headers, Mapping) or not all(
+                isinstance(k, str) and k.isascii() and k and isinstance(v, str | bytes)
+                for k, v in fault.headers.items()):
+            raise FaultError("headers must map ASCII names to str or bytes values")
+        self._arm(f"endpoint:{endpoint}", fault, times)
 
     def id_token(self, *, times: int | None = None, **kwargs: Any) -> None:
         self._arm("id_token", _token_fault(kwargs), times)
