@@ -120,7 +120,8 @@ async def test_FT_09_oauth_errors_from_the_token_endpoint_at_sign_in(
 async def test_FT_09_error_description_is_never_shown(world: World) -> None:
     callback = await world.code_for(await world.start_sign_in("/protected"))
     hostile = '{"error":"invalid_grant","error_description":"<script>x()</script>CANARY-42"}'
-    world.lc.faults.set("token", status=400, body=hostile)
+    world.lc.faults.set("token", status=400, body=hostile,
+                        headers={"content-type": "application/json;charset=UTF-8"})
     page = await world.get(callback)
     assert page.status_code == 400
     assert "CANARY-42" not in page.text

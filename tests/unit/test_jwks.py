@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import httpx
 import pytest
@@ -124,3 +125,23 @@ def test_IDT_22_unusable_keys_skipped():
     assert set(usable_keys(doc)) == {"k1"}
     assert usable_keys([]) == {}
     assert usable_keys({"keys": "x"}) == {}
+
+
+def _b64(number: int) -> str:
+    return base64.urlsafe_b64encode(
+        number.to_bytes((number.bit_length() + 7) // 8, "big")).rstrip(b"=").decode()
+
+
+def test_jwks_keys_with_malformed_or_oversized_parameters_are_skipped_not_raised():
+    """A hostile JWKS: non-string or non-base64url ``n``/``e``, a 9,001-bit modulus (every
+    verification with it would be slow), a huge exponent. Skipped, never an exception."""
+    doc = jwks_document("k1")
+    doc["keys"] += [
+        {"kty": "RSA", "kid": "n-int", "n": 12345, "e": "AQAB"},
+        {"kty": "RSA", "kid": "e-list", "n": doc["keys"][0]["n"], "e": ["AQAB"]},
+        {"kty": "RSA", "kid": "n-b64-std", "n": doc["keys"][0]["n"] + "+/=", "e": "AQAB"},
+        {"kty": "RSA", "kid": "huge", "n": _b64(2**9000 + 1), "e": "AQAB"},
+        {"kty": "RSA", "kid": "big-e", "n": doc["keys"][0]["n"], "e": _b64(2**4000 + 1)},
+        {"kty": "RSA", "kid": "nested", "n": {"n": "x"}, "e": "AQAB"},
+    ]
+    assert set(usable_keys(doc)) == {"k1"}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -26,13 +27,16 @@ from joserfc.jwk import RSAKey
 
 from .clock import Clock
 from .errors import ProviderUnavailable, TokenRejected
+from .provider import call, json_body, unavailable
 from .tokens import deadline_for
 
 __all__ = ["JWKSCache", "usable_keys"]
 
 log = logging.getLogger("cognito_gate.jwks")
 
-_MIN_RSA_BITS = 2048
+_MIN_RSA_BITS, _MAX_RSA_BITS = 2048, 8192  # Cognito's are 2048; a huge key makes every check slow
+_MAX_N, _MAX_E = 1366, 8  # base64url characters of an 8192-bit modulus, of a 48-bit exponent
+_B64URL = re.compile(r"[A-Za-z0-9_-]+")
 _MAX_BACKOFF = 30.0  # recovery seen within 30 s; at most two fetches a minute while down
 
 
@@ -40,7 +44,8 @@ def usable_keys(document: Any) -> dict[str, RSAKey]:
     """RS256 signing keys by kid; anything else is skipped with a log line, not fatal (IDT-22).
 
     A JWK is used only if ``kty`` is RSA, any declared ``alg`` is RS256, any declared ``use`` is
-    ``sig``, it has a kid, and it parses as a public RSA key of at least 2048 bits.
+    ``sig``, it has a kid, its ``n`` and ``e`` are base64url strings of sane length, and it
+    parses as a public RSA key of 2048 to 8192 bits.
     """
     keys: dict[str, RSAKey] = {}
     entries = document.get("keys") if isinstance(document, dict) else None
@@ -51,17 +56,22 @@ def usable_keys(document: Any) -> dict[str, RSAKey]:
             continue
         if (entry.get("kty") != "RSA" or entry.get("alg", "RS256") != "RS256"
                 or entry.get("use", "sig") != "sig"):
-            log.info("jwks: skipped key %s (not an RS256 signing key)", kid[:40])
+            log.info("jwks: skipped key %r (not an RS256 signing key)", kid[:40])
             continue
-        public = {k: entry[k] for k in ("kty", "n", "e", "kid") if k in entry}
+        n, e = entry.get("n"), entry.get("e")
+        if not (isinstance(n, str) and isinstance(e, str) and len(n) <= _MAX_N
+                and len(e) <= _MAX_E and _B64URL.fullmatch(n) and _B64URL.fullmatch(e)):
+            log.info("jwks: skipped key %r (malformed n or e)", kid[:40])
+            continue
+        public: dict[str, str | list[str]] = {"kty": "RSA", "n": n, "e": e, "kid": kid}
         try:
             key = RSAKey.import_key(public)
             bits = key.public_key.key_size
         except (JoseError, ValueError, TypeError, KeyError):
-            log.info("jwks: skipped key %s (broken RSA parameters)", kid[:40])
+            log.info("jwks: skipped key %r (broken RSA parameters)", kid[:40])
             continue
-        if bits < _MIN_RSA_BITS:
-            log.info("jwks: skipped key %s (RSA key of %d bits)", kid[:40], bits)
+        if not _MIN_RSA_BITS <= bits <= _MAX_RSA_BITS:
+            log.info("jwks: skipped key %r (RSA key of %d bits)", kid[:40], bits)
             continue
         keys[kid] = key
     return keys
@@ -126,12 +136,13 @@ class JWKSCache:
 
     async def _fetch(self) -> bool:
         try:
-            async with asyncio.timeout(self._deadline):
-                response = await self._http.get(self.url, headers={"accept": "application/json"})
-            keys = usable_keys(response.json()) if response.status_code == 200 else {}
-            reason = f"http_{response.status_code}" if response.status_code != 200 else "no_keys"
-        except (httpx.HTTPError, TimeoutError, ValueError) as exc:
-            keys, reason = {}, type(exc).__name__
+            answer = await call(self._http, "GET", self.url, what="jwks",
+                                deadline=self._deadline, headers={"accept": "application/json"})
+            if answer.status != 200:
+                raise unavailable("jwks", f"http_{answer.status}")
+            keys, reason = usable_keys(json_body(answer, "jwks")), "jwks_no_keys"
+        except ProviderUnavailable as exc:
+            keys, reason = {}, exc.reason
         now = self._clock.now()
         if keys:
             self._keys, self._fetched_at, self._failures, self._next_try = keys, now, 0, now

@@ -2,25 +2,25 @@
 
 Form-encoded POSTs with HTTP Basic client authentication only (never also in the body), explicit
 timeouts plus a total deadline on every call (``deadline_for``: the HTTP client's longest timeout,
-at most 10 s), and a strict split between definitive OAuth errors
-(``ProviderRejected``: ``invalid_grant``, ``invalid_client``…) and transient trouble
-(``ProviderUnavailable``: network, timeout, 5xx, 429, HTML or garbage). Nothing is ever retried
-here: a code is single-use, and a rotated refresh token must not be replayed.
+at most 10 s), every answer read through ``provider`` (size cap, strict JSON), and a strict split
+between definitive OAuth errors (``ProviderRejected``: ``invalid_grant``, ``invalid_client``…)
+and transient trouble (``ProviderUnavailable``: network, timeout, 5xx, 429, HTML or garbage).
+Nothing is ever retried here: a code is single-use, and a rotated refresh token must not be
+replayed.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import logging
-import time
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from .errors import AuthError, ProviderRejected, ProviderUnavailable
-from .provider import retry_after
+from .provider import call, json_body, unavailable
 from .redact import SECRET, redacted_repr
 
 __all__ = ["DEADLINE", "TokenClient", "TokenSet", "deadline_for", "default_http_client"]
@@ -30,6 +30,7 @@ log = logging.getLogger("cognito_gate.tokens")
 DEADLINE = 10.0
 _TRANSIENT = frozenset({"", "server_error", "temporarily_unavailable", "slow_down"})
 _MAX_EXPIRES_IN = 10 * 365 * 86400
+_OAUTH_ERROR = re.compile(r"[a-z_]{1,64}")  # RFC 6749 error codes; anything else is "unknown"
 
 
 def default_http_client() -> httpx.AsyncClient:
@@ -114,37 +115,28 @@ class TokenClient:
         }))
 
     async def revoke(self, refresh_token: str) -> bool:
-        """Revoke a refresh token (LO-03). Failures are logged, never raised: sign-out goes on."""
+        """Revoke a refresh token (LO-03). Failures are logged, never raised: sign-out goes on.
+        Cognito answers 200 with an empty body; nothing in the body is used."""
         try:
-            async with asyncio.timeout(self._deadline):
-                response = await self._http.post(self._revoke_url, data={"token": refresh_token},
-                                                 headers=self._headers)
-        except (httpx.HTTPError, TimeoutError) as exc:
-            log.warning("revoke: failed (%s)", type(exc).__name__)
+            answer = await call(self._http, "POST", self._revoke_url, what="revoke",
+                                deadline=self._deadline, headers=self._headers,
+                                data={"token": refresh_token})
+        except ProviderUnavailable as exc:
+            log.warning("revoke: failed (%s)", exc.reason)
             return False
-        if response.status_code != 200:
-            log.warning("revoke: failed (http_%d)", response.status_code)
+        if answer.status != 200:
+            log.warning("revoke: failed (http_%d)", answer.status)
             return False
         return True
 
     async def _post_token(self, form: dict[str, str]) -> Any:
-        try:
-            async with asyncio.timeout(self._deadline):
-                response = await self._http.post(self._token_url, data=form,
-                                                 headers=self._headers)
-        except TimeoutError:
-            raise ProviderUnavailable("token_timeout") from None
-        except httpx.HTTPError as exc:
-            raise ProviderUnavailable(f"token_{type(exc).__name__}") from None
-        status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if status == 200 and body is not None:
-            return body
-        error = body.get("error") if isinstance(body, dict) else None
-        if status in (400, 401) and isinstance(error, str) and error not in _TRANSIENT:
-            raise ProviderRejected(error if error.isidentifier() else "unknown")
-        raise ProviderUnavailable(f"token_http_{status}", retry_after=retry_after(
-            response.headers.get("retry-after"), time.time()))
+        answer = await call(self._http, "POST", self._token_url, what="token",
+                            deadline=self._deadline, headers=self._headers, data=form)
+        if answer.status == 200:
+            return json_body(answer, "token")
+        if answer.status in (400, 401):
+            body = json_body(answer, "token")
+            error = body.get("error") if isinstance(body, dict) else None
+            if isinstance(error, str) and error not in _TRANSIENT:
+                raise ProviderRejected(error if _OAUTH_ERROR.fullmatch(error) else "unknown")
+        raise unavailable("token", f"http_{answer.status}", answer)
