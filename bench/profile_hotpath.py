@@ -197,7 +197,7 @@ async def breakdown(setup: Any, n: int) -> str:
     )
     try:
         from cognito_gate import get_user
-        from cognito_gate.asgi.middleware import _mark_no_store
+        from cognito_gate.asgi.middleware import _mark_no_store, _sending_no_store
 
         cookie = fx["cookie_ours"].encode("latin-1")
         scope = make_scope("hot", fx)
@@ -206,7 +206,7 @@ async def breakdown(setup: Any, n: int) -> str:
             "cookie": cookie, "now": hot._now, "cache": hot._hot, "by_key": hot._by_key,
             "first": hot._first, "protect": hot._protect, "prefixes": hot._prefixes,
             "mark": _mark_no_store, "get_user": get_user, "scope": scope,
-            "headers": scope["headers"],
+            "headers": scope["headers"], "sending": _sending_no_store, "noop": lambda m: None,
         }  # fmt: skip
         start = "{'type': 'http.response.start', 'status': 200, 'headers': [(b'content-length', "
         start += "b'4'), (b'content-type', b'text/plain')]}"
@@ -218,10 +218,12 @@ async def breakdown(setup: Any, n: int) -> str:
              "e = by_key(c[at:at + 48])\ne.header == c and now() < e.fresh_until"),
             ("SessionCache.get (the careful way)", fresh + "cache.get(c[:-9] + b'x' + c[-8:], "
              "now())"),
+            ("mount prefix test (app at the root)", "scope.get('root_path')"),
             ("protect: prefix test inline", "'/protected'.startswith(prefixes)"),
             ("ProtectedPaths(path), public path", "protect('/public')"),
             ("a response start's message", start),
             ("  + marked no-store", f"mark({start})"),
+            ("  + no-store sender, public path", f"sending(noop, False)({start})"),
             ("get_user(scope) in the endpoint", "get_user(scope)"),
         ]
         out.write("micro-timings (ns per call, best of 5):\n")
