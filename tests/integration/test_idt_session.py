@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import zlib
 
@@ -225,6 +226,28 @@ async def test_IDT_22_unusable_keys_in_the_jwks_are_skipped(pool_world: World,
     assert {"unknown-kty-key", "encryption-key", "broken-rsa-key"} <= kids
     token = (await direct.tokens(world.client))["access_token"]
     assert (await bearer(world, token)).status_code == 200
+
+
+async def test_IDT_22_a_published_1024_bit_rsa_key_is_refused(pool_world: World,
+                                                               direct: DirectClient) -> None:
+    """A genuine RSA key, well formed and published under its own ``kid``, that signs well-formed
+    tokens — but of 1024 bits, below the 2048-bit floor: nothing it signs verifies, at the
+    callback or as a bearer token."""
+    world = pool_world
+    world.lc.faults.jwks(extra_keys=["weak_rsa"])
+    world.lc.faults.id_token(sign="weak_rsa", times=1)
+    world.lc.faults.access_token(sign="weak_rsa", times=1)
+
+    response, before = await callback(world)
+
+    await rejected_at_callback(world, response, before, what="1024-bit key")
+    [weak] = [k for e in world.backchannel if e.path.endswith("/jwks.json")
+              for k in e.json()["keys"] if len(k["n"]) < 200]
+    assert len(base64.urlsafe_b64decode(weak["n"] + "==")) * 8 == 1024, "the key was published"
+    world.lc.faults.access_token(sign="weak_rsa", times=1)
+    token = (await direct.tokens(world.client))["access_token"]
+    assert json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"] == weak["kid"]
+    await bearer_rejected(world, token, what="1024-bit key")
 
 
 # IDT-23 ──────────────────────────────────────────────────────────────────────────────────────

@@ -391,6 +391,20 @@ async def test_jwks_with_unparseable_keys(lc, http):
     assert len((await http.get(JWKS)).json()["keys"]) == 2
 
 
+async def test_weak_rsa_fault_signs_with_a_published_1024_bit_key(lc, http):
+    """The key is genuine and the signature real: only its size makes a verifier refuse it."""
+    lc.faults.jwks(extra_keys=["weak_rsa"], times=1)
+    lc.faults.id_token(sign="weak_rsa", times=1)
+    tokens, _ = await tokens_for(http, lc)
+    header, claims = peek(tokens["id_token"])
+    keys = await published(http)
+    weak = keys.get_by_kid(header["kid"])
+    assert weak.public_key.key_size == 1024
+    assert (header["alg"], claims["token_use"]) == ("RS256", "id")
+    assert verifies(tokens["id_token"], keys)
+    assert header["kid"] not in {k["kid"] for k in (await http.get(JWKS)).json()["keys"]}
+
+
 async def test_clock_offset_moves_token_times(lc, http):
     lc.faults.clock_offset(-120)
     tokens, _ = await tokens_for(http, lc)

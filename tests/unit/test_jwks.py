@@ -7,6 +7,8 @@ import base64
 
 import httpx
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from joserfc.jwk import RSAKey
 
 from cognito_gate import ManualClock, ProviderUnavailable, TokenRejected
 from cognito_gate.core.jwks import JWKSCache, usable_keys
@@ -109,6 +111,16 @@ async def test_FT_02_unknown_kid_while_backing_off_is_unavailable_not_rejected(
     cognito.kids = ["k1", "k3"]
     clock.advance(3600)
     assert await cache.get_key("k3")
+
+
+def test_IDT_22_a_real_rsa_key_under_2048_bits_is_skipped():
+    """A genuine 1024-bit key parses fine (the "small" key below does not): only the 2048-bit
+    floor refuses it, and the 2048-bit key next to it is used."""
+    weak = RSAKey.import_key(rsa.generate_private_key(65537, 1024).public_key())
+    doc = jwks_document("k1")
+    doc["keys"].append({**weak.as_dict(private=False), "kid": "weak", "alg": "RS256",
+                        "use": "sig"})
+    assert set(usable_keys(doc)) == {"k1"}
 
 
 def test_IDT_22_unusable_keys_skipped():

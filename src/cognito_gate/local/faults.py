@@ -33,7 +33,9 @@ Token faults — ``faults.id_token(...)``, ``faults.access_token(...)`` and
 ``sign="none"``            ``alg: none``, empty signature; also ``"hs256_public_key"`` (HMAC
                            keyed with the published public key PEM), ``"corrupt"`` (flipped
                            signature bytes), ``"foreign_key"`` (unpublished RSA key, real
-                           ``kid``), ``"es256"``, ``"ps256"``, ``"rs384"``
+                           ``kid``), ``"es256"``, ``"ps256"``, ``"rs384"``, ``"weak_rsa"``
+                           (RS256 with a genuine 1024-bit key under its own ``kid``; publish it
+                           with ``faults.jwks(extra_keys=["weak_rsa"])``)
 ``header={...}``           add/override header members: hostile ``kid``, ``jku``, ``x5u``,
                            ``jwk``, ``x5c``, ``crit``
 ``remove_header=["kid"]``  drop header members
@@ -56,7 +58,8 @@ Other switches:
   state=False`` answers the app with that error (with or without ``state``);
   ``form_post=True`` delivers the response as an auto-submitted POST form.
 * ``faults.jwks(extra_keys=["unknown_kty", "enc", "broken_rsa"])`` — publish unusable keys next
-  to the real ones.
+  to the real ones (the default); ``"weak_rsa"`` publishes the 1024-bit key of
+  ``sign="weak_rsa"``, well formed but below the 2048-bit floor a verifier must keep.
 * ``faults.ignore_pkce()`` — redeem codes without checking ``code_verifier`` against the
   challenge (a provider with PKCE off), so the relying party's nonce check must catch code
   injection on its own (AZ-07).
@@ -88,8 +91,10 @@ __all__ = [
 ]
 
 ENDPOINTS = ("token", "revoke", "userinfo", "jwks", "discovery", "authorize", "login", "logout")
-SIGN_FAULTS = ("none", "hs256_public_key", "corrupt", "foreign_key", "es256", "ps256", "rs384")
+SIGN_FAULTS = ("none", "hs256_public_key", "corrupt", "foreign_key", "es256", "ps256", "rs384",
+               "weak_rsa")
 BAD_JWKS_KEYS = ("unknown_kty", "enc", "broken_rsa")
+JWKS_KEY_FAULTS = (*BAD_JWKS_KEYS, "weak_rsa")
 _KEEP = object()
 
 
@@ -253,9 +258,9 @@ class Faults:
 
     def jwks(self, *, times: int | None = None, **kwargs: Any) -> None:
         fault = _build(JwksFault, kwargs)
-        unknown = set(fault.extra_keys) - set(BAD_JWKS_KEYS)
+        unknown = set(fault.extra_keys) - set(JWKS_KEY_FAULTS)
         if unknown:
-            raise FaultError(f"unknown extra_keys {sorted(unknown)}; expected {BAD_JWKS_KEYS}")
+            raise FaultError(f"unknown extra_keys {sorted(unknown)}; expected {JWKS_KEY_FAULTS}")
         self._arm("jwks", fault, times)
 
     def detect_refresh_replay(self, on: bool = True) -> None:

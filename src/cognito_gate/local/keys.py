@@ -76,8 +76,8 @@ def new_kid() -> str:
     return base64.b64encode(os.urandom(32)).decode()
 
 
-def generate_rsa() -> rsa.RSAPrivateKey:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+def generate_rsa(bits: int = 2048) -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
 class ReusedKeys:
@@ -166,3 +166,8 @@ class KeyRing:
     def foreign_key(self) -> SigningKey:
         """A key that is never published, for the "signed by someone else" faults."""
         return SigningKey(new_kid(), self._generate())
+
+    @functools.cached_property
+    def weak_key(self) -> SigningKey:
+        """A genuine 1024-bit key, for the "too small to trust" faults (IDT-22)."""
+        return SigningKey(new_kid(), generate_rsa(1024))

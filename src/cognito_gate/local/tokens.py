@@ -73,7 +73,9 @@ class TokenIssuer:
     def _sign(self, purpose: str, claims: dict[str, Any], fault: TokenFault | None) -> str:
         if fault is not None:
             claims = fault.apply(claims)
-        return sign_jwt(claims, self._keys.signing_key(purpose), fault, self._keys.foreign_key)
+        weak = fault is not None and fault.sign == "weak_rsa"
+        key = self._keys.weak_key if weak else self._keys.signing_key(purpose)
+        return sign_jwt(claims, key, fault, self._keys.foreign_key)
 
     def _times(self, validity: int) -> dict[str, int]:
         now = int(self._clock.now())

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from ..faults import JwksFault
 from ..hosted_ui import stylesheet
+from ..keys import KeyRing
 from ..responses import json_response
 from .context import pool, query_value
 
@@ -62,12 +63,16 @@ async def jwks(request: Request) -> Response:
     document: dict[str, list[Any]] = lc.keys.jwks()
     fault: JwksFault | None = lc.faults.take("jwks")
     if fault is not None:
-        document["keys"] += [_bad_key(kind, lc.keys.foreign_key.jwk()) for kind in fault.extra_keys]
+        document["keys"] += [_bad_key(kind, lc.keys) for kind in fault.extra_keys]
     return json_response(document)
 
 
-def _bad_key(kind: str, real: dict[str, str]) -> dict[str, str]:
-    """Keys a verifier must skip: an unknown key type, an encryption key, a broken modulus."""
+def _bad_key(kind: str, keys: KeyRing) -> dict[str, str]:
+    """Keys a verifier must skip: an unknown key type, an encryption key, a broken modulus, a
+    genuine RSA key of only 1024 bits."""
+    if kind == "weak_rsa":
+        return keys.weak_key.jwk()
+    real = keys.foreign_key.jwk()
     if kind == "unknown_kty":
         return {"kty": "XYZ", "kid": "unknown-kty-key", "use": "sig", "alg": "RS256"}
     if kind == "enc":
