@@ -23,12 +23,14 @@ class FakeTokens:
     def __init__(self, clock: ManualClock, **id_over: Any) -> None:
         self.clock = clock
         self.calls = 0
+        self.sent: list[str] = []
         self.fail: Exception | None = None
         self.rotate: str | None = None
         self.id_over = id_over
 
     async def refresh(self, refresh_token: str) -> TokenSet:
         self.calls += 1
+        self.sent.append(refresh_token)
         await asyncio.sleep(0.01)
         if self.fail is not None:
             raise self.fail
@@ -75,6 +77,41 @@ async def test_RF_03_rotated_refresh_token_replaces_old_missing_keeps_it(verifie
     result = await Refresher(tokens, verifier, clock).refresh(data2, old)  # type: ignore[arg-type]
     assert result.session.refresh_token == "rt-2"
     assert result.session.sid == "sid2"
+
+
+async def test_RF_03_a_rotated_token_leads_on_from_the_old_one_until_settled(verifier, clock):
+    """Past the reuse window, the old token is never sent again while the rotated one it
+    brought has not gone out (``settle``); once settled, the old cookie is on its own."""
+    tokens = FakeTokens(clock)
+    tokens.rotate = "rt-2"
+    data, old = session(clock)
+    refresher = Refresher(tokens, verifier, clock)  # type: ignore[arg-type]
+    first = await refresher.refresh(data, old)
+    assert first.session.refresh_token == "rt-2"
+    clock.advance(31)
+    tokens.rotate = "rt-3"
+    again = await refresher.refresh(data, old)  # the old cookie: its cookies never went out
+    assert tokens.sent == ["rt-1", "rt-2"]
+    assert again.session.refresh_token == "rt-3"
+    refresher.settle(again)
+    clock.advance(31)
+    await refresher.refresh(data, old)
+    assert tokens.sent == ["rt-1", "rt-2", "rt-1"]
+
+
+async def test_RF_03_without_rotation_the_token_sent_is_kept(verifier, clock):
+    """A refresh from a kept rotated token that does not rotate again keeps that token, not the
+    (spent) one in the old cookie."""
+    tokens = FakeTokens(clock)
+    tokens.rotate = "rt-2"
+    data, old = session(clock)
+    refresher = Refresher(tokens, verifier, clock)  # type: ignore[arg-type]
+    await refresher.refresh(data, old)
+    clock.advance(31)
+    tokens.rotate = None
+    again = await refresher.refresh(data, old)
+    assert tokens.sent == ["rt-1", "rt-2"]
+    assert again.session.refresh_token == "rt-2"
 
 
 @pytest.mark.parametrize("change", [{"sub": "other"}, {"auth_time": 2000}, {"azp": "x"},
