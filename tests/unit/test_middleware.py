@@ -286,6 +286,22 @@ async def test_FT_10_redirect_loop_breaker(browser: Browser):
     assert statuses[3] == 429
 
 
+@pytest.mark.parametrize("value", [
+    "9" * 5000 + ".{now}", "1." + "9" * 5000, "\u00b2.{now}", "1.\u00b2", "\u0663.{now}",
+    "-1.{now}", "1.-5", "1e9.{now}", " 1.{now}", ".", "", "1.{now}.1", "9" * 30 + ".{now}",
+])
+async def test_FT_10_a_garbled_loop_breaker_cookie_is_a_fresh_count_never_a_500(
+        browser: Browser, auth: CognitoAuth, clock: ManualClock, value: str):
+    name, value = auth.loop_cookie, value.replace("{now}", str(int(clock.now())))
+    first = await browser.get("/protected", headers=[(b"cookie", f"{name}={value}".encode())])
+    assert first.status_code == 303
+    rewritten = browser.client.cookies.get(name)
+    assert rewritten is not None
+    assert len(rewritten) <= 24  # "<count>.<window start>", small whatever came in
+    statuses = [(await browser.get("/protected")).status_code for _ in range(3)]
+    assert 429 in statuses  # the loop breaker still stops the loop
+
+
 async def test_LO_01_logout_get_has_no_effect_and_cross_site_post_refused(
     browser: Browser, cognito: FakeCognito
 ):
