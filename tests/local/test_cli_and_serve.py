@@ -103,6 +103,22 @@ def test_client_secret_flag_pins_the_secret_whatever_the_data_file(tmp_path, cap
     assert unpinned.demo_client.client_secret != pinned  # without the flag: the generated one
 
 
+def test_app_url_flag_registers_that_apps_callback_and_sign_out_urls(capsys):
+    args = parse("--memory", "--app-url", "http://localhost:3000", "--app-url",
+                 "http://127.0.0.1:5000/")
+    config = cli.demo_pool()
+    for url in args.app_url:
+        config = cli.with_app_url(config, url)
+    client = config.clients[0]
+    assert client.callback_urls == ("http://localhost:8000/callback/",
+                                    "http://localhost:3000/callback/",
+                                    "http://127.0.0.1:5000/callback/")
+    assert client.logout_urls == ("http://localhost:8000/", "http://localhost:3000/",
+                                  "http://127.0.0.1:5000/")
+    assert cli.run(parse("--memory", "--app-url", "http://app.example.com")) == cli.EXIT_USAGE
+    assert "http:// is allowed only for" in capsys.readouterr().err
+
+
 def test_bad_client_secret_is_a_usage_error(capsys):
     assert cli.run(parse("--memory", "--client-secret", "has space")) == cli.EXIT_USAGE == 2
     assert "secret must be" in capsys.readouterr().err

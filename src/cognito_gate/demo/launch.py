@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 
 from cognito_gate import Settings
 from cognito_gate.local import LocalCognito
 from cognito_gate.local.cli import DEFAULT_DATA
+from cognito_gate.local.config import allow_app
 
 from .app import create_app
 from .serve import Site, bind, run_sites
@@ -44,14 +44,7 @@ def local_settings(
 
     The Cognito variables point at `lc`; the rest (SESSION_SECRET…) come from `env` and `.env`.
     """
-    client = lc.demo_client
-    client = lc.add_client(
-        replace(
-            client,
-            callback_urls=_with(client.callback_urls, f"{app_url}/callback/"),
-            logout_urls=_with(client.logout_urls, f"{app_url}/"),
-        )
-    )
+    client = lc.add_client(allow_app(lc.demo_client, app_url))
     local = {
         "COGNITO_DOMAIN": lc.base_url,
         "COGNITO_CLIENT_ID": client.client_id,
@@ -84,10 +77,6 @@ def run_demo(host: str, port: int, local_port: int = LOCAL_PORT) -> None:
     settings = local_settings(lc, app_url, env)
     sites = [Site(lc.app, local_sock), Site(create_app(settings), app_sock)]
     run_sites(sites, lambda: _print_local(lc, app_url, generated))
-
-
-def _with(urls: tuple[str, ...], url: str) -> tuple[str, ...]:
-    return urls if url in urls else (*urls, url)
 
 
 def _print_local(lc: LocalCognito, app_url: str, generated_secret: bool) -> None:

@@ -13,7 +13,14 @@ import socket
 import sys
 from pathlib import Path
 
-from .config import ConfigError, PoolConfig, demo_pool, load_config, pin_client_secret
+from .config import (
+    ConfigError,
+    PoolConfig,
+    demo_pool,
+    load_config,
+    pin_client_secret,
+    with_app_url,
+)
 from .local_cognito import LocalCognito, UserExistsError
 from .passwords import policy_problems
 
@@ -57,6 +64,15 @@ def add_parser(
         "(keeps an app's .env working with any data file)",
     )
     local.add_argument(
+        "--app-url",
+        metavar="URL",
+        action="append",
+        default=[],
+        help="also accept the app at this origin: URL/callback/ as a callback URL and URL/ as a "
+        "sign-out URL of the first app client (repeatable; the demo pool has "
+        "http://localhost:8000)",
+    )
+    local.add_argument(
         "--admin-api", action="store_true", help="serve the /_local/* test control endpoints"
     )
     local.set_defaults(run=run)
@@ -90,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
             return _add_user(args, config)
         if args.client_secret is not None:
             config = pin_client_secret(config, args.client_secret)
+        for app_url in args.app_url:
+            config = with_app_url(config, app_url)
         return _serve(args, config)
     except ConfigError as exc:
         print(f"cognito-gate local: {exc}", file=sys.stderr)

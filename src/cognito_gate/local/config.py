@@ -199,10 +199,37 @@ def demo_pool() -> PoolConfig:
 def pin_client_secret(config: PoolConfig, secret: str) -> PoolConfig:
     """``config`` with its first client's secret fixed to ``secret`` (not generated), so an
     app's ``.env`` keeps working whatever data file is used."""
-    if not config.clients:
-        raise ConfigError("--client-secret: the pool has no app client to give it to")
-    first = dataclasses.replace(config.clients[0], client_secret=secret, generate_secret=False)
+    first = dataclasses.replace(
+        _first_client(config, "--client-secret"), client_secret=secret, generate_secret=False
+    )
     return dataclasses.replace(config, clients=(first, *config.clients[1:]))
+
+
+def allow_app(client: ClientConfig, app_url: str) -> ClientConfig:
+    """``client`` that also accepts the app at ``app_url`` (an origin): its ``/callback/`` as a
+    callback URL and ``/`` as a sign-out URL, as cognito-gate apps use them by default."""
+    app_url = app_url.rstrip("/")
+    return dataclasses.replace(
+        client,
+        callback_urls=_with(client.callback_urls, f"{app_url}/callback/"),
+        logout_urls=_with(client.logout_urls, f"{app_url}/"),
+    )
+
+
+def with_app_url(config: PoolConfig, app_url: str) -> PoolConfig:
+    """``config`` whose first client also accepts the app at ``app_url`` (see allow_app)."""
+    first = allow_app(_first_client(config, "--app-url"), app_url)
+    return dataclasses.replace(config, clients=(first, *config.clients[1:]))
+
+
+def _first_client(config: PoolConfig, option: str) -> ClientConfig:
+    if not config.clients:
+        raise ConfigError(f"{option}: the pool has no app client to give it to")
+    return config.clients[0]
+
+
+def _with(urls: tuple[str, ...], url: str) -> tuple[str, ...]:
+    return urls if url in urls else (*urls, url)
 
 
 def load_config(path: str | Path) -> PoolConfig:
