@@ -34,6 +34,17 @@ def test_bad_settings_exit_2_with_the_message_and_no_traceback(tmp_path: Path) -
     assert "Traceback" not in done.stderr
 
 
+def wait_for(url: str, proc: subprocess.Popen[str]) -> httpx.Response:
+    deadline = time.monotonic() + 90  # generous: the machine may be busy
+    while True:
+        try:
+            return httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            assert proc.poll() is None, f"{proc.args} exited early"
+            assert time.monotonic() < deadline, f"{url} did not answer"
+            time.sleep(0.2)
+
+
 def port_free(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
@@ -53,15 +64,7 @@ def test_demo_runs_with_local_cognito_and_stops_on_ctrl_c(tmp_path: Path) -> Non
     )
     try:
         app = f"http://localhost:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                home = httpx.get(app + "/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, "demo exited early"
-                assert time.monotonic() < deadline, "demo did not start"
-                time.sleep(0.2)
+        home = wait_for(app + "/", proc)
         assert "Sign in (or sign up)" in home.text
         login = httpx.get(app + "/login", timeout=5)
         assert login.status_code == 303
@@ -80,17 +83,6 @@ def test_demo_runs_with_local_cognito_and_stops_on_ctrl_c(tmp_path: Path) -> Non
     assert "demo@example.com / Demo-password-1" in output
     assert "Ctrl+C" in output
     assert f"kept in {tmp_path / '.cognito-gate' / 'local.sqlite3'}" in output  # absolute path
-
-
-def wait_for(url: str, proc: subprocess.Popen[str]) -> httpx.Response:
-    deadline = time.monotonic() + 90  # generous: the machine may be busy
-    while True:
-        try:
-            return httpx.get(url, timeout=2)
-        except httpx.TransportError:
-            assert proc.poll() is None, f"{proc.args} exited early"
-            assert time.monotonic() < deadline, f"{url} did not answer"
-            time.sleep(0.2)
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
