@@ -15,7 +15,6 @@ from integration.harness import APP_URL, World
 
 from .helpers import (
     JSON,
-    Stopwatch,
     app_client,
     cookie_header,
     session_cookies,
@@ -86,11 +85,13 @@ async def test_burst_of_one_session_refreshes_once(make_world: Callable[..., Wor
 
 async def test_many_sessions_refreshing_together_do_not_block_each_other(
         world: World) -> None:
-    """One user's refresh is held up at the provider for a second; the other 19 sessions'
-    refreshes go through meanwhile, each with its own single call."""
+    """One user's refresh is held up at the provider; the other 19 sessions' refreshes go
+    through meanwhile, each with its own single call. "Meanwhile" is checked by order, not by a
+    stopwatch: the others are all answered while the slow refresh is still pending (a time
+    bound failed on a loaded machine without saying anything about blocking)."""
     sessions = await _sessions(world, USERS)
     world.advance(3600 + 1)
-    world.lc.faults.set("token", delay=1.0, times=1)
+    world.lc.faults.set("token", delay=2.0, times=1)
     tokens = world.lc.requests["token"]
     async with _jarless(world) as client:
         slow = asyncio.ensure_future(
@@ -99,14 +100,11 @@ async def test_many_sessions_refreshing_together_do_not_block_each_other(
             if world.lc.requests["token"] > tokens:
                 break
             await asyncio.sleep(0.005)
-        clock = Stopwatch()
         others = await asyncio.gather(*(
             client.get("/protected", headers={"cookie": cookie_header(s)})
             for s in sessions[1:]))
-        others_took = clock.elapsed
         assert not slow.done(), "the others waited for the slow refresh"
         first = await slow
-    assert others_took < 1.0
     assert [r.status_code for r in others] == [200] * (USERS - 1)
     assert all(session_writes(r) for r in others)
     assert first.status_code == 200
