@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.errors import AuthError, ProviderUnavailable, TokenRejected
+from ..core.readonly import EMPTY
 from ..core.user import User
 from .auth import CSRF_KEY, UNAVAILABLE_KEY, USER_KEY, CognitoAuth, Resolution
 from .callers import is_api_call, is_cross_site
@@ -157,7 +158,7 @@ class AuthMiddleware:
             return Resolution(error=TokenRejected("token_malformed"))
         except (TokenRejected, ProviderUnavailable) as exc:
             return Resolution(error=exc)
-        return Resolution(bearer_user=User.from_claims({}, claims))
+        return Resolution(bearer_user=User.from_claims(EMPTY, claims))
 
     async def _deny(self, scope: Scope, receive: Receive, send: Send,
                     outcome: Resolution | None, *, forged: bool = False) -> None:

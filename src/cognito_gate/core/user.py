@@ -15,6 +15,8 @@ class User:
 
     ``claims`` are the verified ID-token claims (empty for bearer-token API callers) and
     ``access_claims`` the verified access-token claims; authorise on those, e.g. ``groups``.
+    Both are read-only (arrays are tuples): they are shared with later requests; ``dict(...)``
+    gives a copy to change.
     """
 
     sub: str
@@ -47,7 +49,7 @@ class User:
             email=email if isinstance(email, str) else None,
             email_verified=verified is True or verified == "true",
             groups=tuple(g for g in groups if isinstance(g, str))
-            if isinstance(groups, list) else (),
+            if isinstance(groups, list | tuple) else (),
             expires_at=float(access_claims["exp"]),
             issuer=str(source["iss"]),
             claims=id_claims,

@@ -26,6 +26,7 @@ from .claims import check_access_claims, check_id_claims
 from .clock import Clock
 from .errors import TokenRejected
 from .jwks import JWKSCache
+from .readonly import freeze
 from .ttlcache import ExpiringLRU
 
 __all__ = ["MAX_TOKEN_BYTES", "TokenVerifier", "decode_segment"]
@@ -63,7 +64,8 @@ class TokenVerifier:
     """Verifies ID and access tokens of one user pool + app client.
 
     Verified claims are cached per exact token string (bounded LRU, ``cache_size`` entries, 0
-    disables it), so a repeated token costs a dictionary look-up. An entry lives until ``exp`` +
+    disables it), so a repeated token costs a dictionary look-up; they are read-only (frozen once,
+    when verified), since every request with that token shares them. An entry lives until ``exp`` +
     leeway, but never longer than the JWKS cache's max age: a token signed with a key since
     removed from the JWKS stops verifying then, however long it is valid (FT-05).
     """
@@ -95,8 +97,10 @@ class TokenVerifier:
         cached = self._cache.get(key, now)
         if cached is not None:
             return cached
-        claims = check(await self._signed_payload(token, from_provider), issuer=self.issuer,
-                       client_id=self.client_id, now=now, leeway=self.leeway)
+        payload = await self._signed_payload(token, from_provider)
+        claims: dict[str, Any] = freeze(check(payload, issuer=self.issuer,
+                                              client_id=self.client_id, now=now,
+                                              leeway=self.leeway))
         self._cache.put(key, claims, min(claims["exp"] + self.leeway, now + self.jwks.max_age))
         return claims
 
