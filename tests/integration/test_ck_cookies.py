@@ -227,6 +227,21 @@ async def test_CK_03_session_too_big_for_cookies_gives_a_clear_error(pool_world:
     assert again.status_code == 303, "an ordinary sign-in prompt, not a half-written session"
 
 
+@pytest.mark.parametrize("slot", ["id_token", "access_token"])
+async def test_CK_03_a_token_over_16KB_at_sign_in_is_session_too_large_not_invalid(
+        pool_world: World, slot: str) -> None:
+    """A genuine, correctly signed token from the token endpoint that is over the 16 KB token
+    cap: the truth is that the sign-in is too large to keep, not that it failed verification."""
+    w = pool_world
+    getattr(w.lc.faults, slot)(claims=_random_claims(13_000), times=1)
+    callback = await w.code_for(await w.start_sign_in("/protected"))
+    answer = await w.get(callback)
+    assert answer.status_code == 400
+    assert "session_too_large" in answer.text
+    assert "id_token_invalid" not in answer.text
+    assert not [c for c in set_cookies(answer) if c.name.startswith("cg.") and not c.deletes]
+
+
 async def test_CK_03_server_side_store_keeps_what_cookies_cannot(
         worlds: Callable[..., World]) -> None:
     w = worlds(auth_kwargs={"store": MemoryStore()})

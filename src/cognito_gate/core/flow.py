@@ -174,7 +174,10 @@ class SignInFlow:
                                                                from_provider=True)
             check_same_session(id_claims, access_claims)
         except TokenRejected as exc:
-            raise AuthError.of("id_token_invalid", reason=exc.reason) from None
+            # Over the token size cap: the provider's genuine answer is too large to keep (no
+            # cookie could hold it), which is what the user and the operator need to hear.
+            code = "session_too_large" if exc.reason == "token_too_large" else "id_token_invalid"
+            raise AuthError.of(code, reason=exc.reason) from None
         session = SessionData(new_session_id(), tokens.id_token, tokens.access_token,
                               tokens.refresh_token, now)
         return SignedIn(session, User.from_claims(id_claims, access_claims),
