@@ -13,23 +13,30 @@ __all__ = [
     "Clock",
     "CognitoAuth",
     "ConfigError",
+    "Machine",
     "ManualClock",
     "MemoryStore",
     "ProviderRejected",
     "ProviderUnavailable",
     "RedactSecrets",
+    "Requirement",
     "SessionStore",
     "Settings",
     "SystemClock",
     "TokenExpired",
     "TokenRejected",
     "User",
+    "get_caller",
     "get_user",
+    "groups",
+    "scopes",
+    "signed_in",
 ]
 
 from .asgi.accesslog import RedactSecrets
-from .asgi.auth import CognitoAuth, get_user
+from .asgi.auth import CognitoAuth, get_caller, get_user
 from .asgi.middleware import AuthMiddleware
+from .core.authz import Machine, Requirement, groups, scopes, signed_in
 from .core.clock import Clock, ManualClock, SystemClock
 from .core.config import Settings
 from .core.errors import (

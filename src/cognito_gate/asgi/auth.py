@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from urllib.parse import quote
 
 import httpx
@@ -14,6 +15,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Scope
 
 from ..core.authenticate import Authenticated, Authenticator
+from ..core.authz import Machine, Requirement, signed_in
 from ..core.clock import Clock, SystemClock
 from ..core.config import Settings
 from ..core.cookies import CookiePolicy, join_chunks
@@ -30,19 +32,25 @@ from ..core.tokens import TokenClient, default_http_client
 from ..core.user import User
 from ..core.verify import TokenVerifier
 from . import accesslog
-from .fastapi import optional_user, require_user
+from .fastapi import (
+    MACHINE_KEY,
+    USER_KEY,
+    optional_user,
+    require_groups,
+    require_scopes,
+    require_user,
+)
 from .location import return_to
 from .pages import deny_framing, error_response
 from .paths import ProtectedPaths
+from .rules import AccessRules
 from .sessioncache import HotEntry, SessionCache
 
-__all__ = ["USER_KEY", "CognitoAuth", "Resolution", "get_user"]
+__all__ = ["MACHINE_KEY", "USER_KEY", "CognitoAuth", "Resolution", "get_caller", "get_user"]
 
 log = logging.getLogger("cognito_gate.auth")
 
-USER_KEY = "cognito_gate.user"
 CSRF_KEY = "cognito_gate.csrf"
-UNAVAILABLE_KEY = "cognito_gate.unavailable"  # the outage that kept a session from being checked
 
 ErrorRenderer = Callable[[Request, AuthError], "Response | Awaitable[Response]"]
 
@@ -59,6 +67,14 @@ def get_user(request_or_scope: HTTPConnection | Scope) -> User | None:
     return user
 
 
+def get_caller(request_or_scope: HTTPConnection | Scope) -> User | Machine | None:
+    """The signed-in user, else the machine (client-credentials bearer token), else None."""
+    scope = request_or_scope.scope if isinstance(request_or_scope, HTTPConnection) \
+        else request_or_scope
+    caller: User | Machine | None = scope.get(USER_KEY) or scope.get(MACHINE_KEY)
+    return caller
+
+
 @dataclass(slots=True)
 class Resolution:
     """Outcome of examining a request's session cookies on the slow path."""
@@ -67,6 +83,7 @@ class Resolution:
     writes: list[tuple[bytes, bytes]] = field(default_factory=list, metadata=SECRET)  # cookies
     error: AuthError | None = None
     bearer_user: User | None = None
+    bearer_machine: Machine | None = None
 
     __repr__ = redacted_repr
 
@@ -78,7 +95,9 @@ class Resolution:
 class CognitoAuth:
     """Sign-in through Cognito's hosted UI for one app.
 
-    ``protect``: path prefixes that need a signed-in user (deny by default under each prefix).
+    ``protect``: path prefixes that need a signed-in user (deny by default under each prefix), or
+    a mapping of prefixes to what they need: ``{"/admin": groups("admins"), "/account":
+    signed_in, "/api/orders": scopes("orders/read")}`` (the longest matching prefix decides).
     ``http``: an ``httpx.AsyncClient`` for every call to Cognito (tests pass one with
     ``httpx.ASGITransport``); by default one with 3 s connect / 10 s timeouts is created.
     ``clock``: anything with ``now()``; ``render_error``: ``(request, AuthError) -> Response`` to
@@ -87,8 +106,11 @@ class CognitoAuth:
 
     optional_user = staticmethod(optional_user)
     require_user = staticmethod(require_user)
+    require_groups = staticmethod(require_groups)
+    require_scopes = staticmethod(require_scopes)
 
-    def __init__(self, settings: Settings, *, protect: tuple[str, ...] = ("/protected",),
+    def __init__(self, settings: Settings, *,
+                 protect: tuple[str, ...] | Mapping[str, Requirement] = ("/protected",),
                  http: httpx.AsyncClient | None = None, clock: Clock | None = None,
                  render_error: ErrorRenderer | None = None,
                  store: SessionStore | None = None) -> None:
@@ -98,6 +120,8 @@ class CognitoAuth:
         self._own_http = http is None
         self.http = http = http or default_http_client()
         self.protect = ProtectedPaths(tuple(protect))
+        rules = dict.fromkeys(protect, signed_in) if not isinstance(protect, Mapping) else protect
+        self.rules = AccessRules(rules) if any(r != signed_in for r in rules.values()) else None
         self.render_error = render_error
         self.policy = CookiePolicy(secure=s.secure_cookies)
         self.jwks = JWKSCache(s.jwks_url, http, clock, max_age=s.jwks_max_age,
@@ -134,12 +158,14 @@ class CognitoAuth:
 
         A Starlette or FastAPI ``app`` also learns to answer ``require_user``'s 401 in the
         middleware's JSON shape."""
-        from .fastapi import LoginRequired, login_required_response
+        from .fastapi import Forbidden, LoginRequired, auth_error_response
         from .middleware import AuthMiddleware
 
         add_handler = getattr(app, "add_exception_handler", None)
         if add_handler is not None:
-            add_handler(LoginRequired, login_required_response)
+            handler = partial(auth_error_response, self)
+            add_handler(LoginRequired, handler)
+            add_handler(Forbidden, handler)
         return AuthMiddleware(app, auth=self)
 
     def csrf_token(self, request: HTTPConnection) -> str:

@@ -17,12 +17,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..core.authz import Machine, signed_in
 from ..core.errors import AuthError, ProviderUnavailable, TokenRejected
 from ..core.readonly import EMPTY
 from ..core.user import User
-from .auth import CSRF_KEY, UNAVAILABLE_KEY, USER_KEY, CognitoAuth, Resolution
+from .auth import CSRF_KEY, CognitoAuth, Resolution
 from .callers import is_api_call, is_cross_site
 from .cookieheader import find_cookie, parse_cookies
+from .fastapi import MACHINE_KEY, UNAVAILABLE_KEY, USER_KEY
 from .location import app_path, return_to, url_prefix
 from .pages import error_response
 from .routes import AuthRoutes
@@ -49,6 +51,7 @@ class AuthMiddleware:
         self._loop = (auth.loop_cookie + "=").encode()
         self._protect = auth.protect if auth.protect else None
         self._prefixes = auth.protect.prefixes
+        self._rules = auth.rules
         self._now = auth.clock.now
         self._hot = auth.hot
         self._by_key = auth.hot.by_key
@@ -73,7 +76,8 @@ class AuthMiddleware:
                 entry = self._by_key(cookie[at : at + KEY_BYTES])
                 path = app_path(scope) if scope.get("root_path") else scope["path"]
                 if entry is not None and entry.header == cookie \
-                        and self._now() < entry.fresh_until and path not in self.routes:
+                        and self._now() < entry.fresh_until and path not in self.routes \
+                        and (self._rules is None or self._rules.allows(path, entry.user)):
                     scope[USER_KEY] = entry.user
                     scope[CSRF_KEY] = entry.csrf
                     protected = path.startswith(self._prefixes) or (  # ProtectedPaths' 1st test
@@ -120,11 +124,17 @@ class AuthMiddleware:
             outcome = await self._from_bearer(bearer[7:].strip())
             user = outcome.user
         scope[USER_KEY] = user
+        machine = outcome.bearer_machine if outcome is not None else None
+        if machine is not None:
+            scope[MACHINE_KEY] = machine  # never a User: only scope requirements let it through
         if user is None and outcome is not None and isinstance(outcome.error, ProviderUnavailable):
             scope[UNAVAILABLE_KEY] = outcome.error  # require_user: 503 for a kept session (RF-07)
         protected = self._protect is not None and self._protect(path)
-        if protected and user is None:
+        if protected and user is None and machine is None:
             await self._deny(scope, receive, send, outcome, forged=forged)
+            return
+        if protected and not self._allowed(path, user or machine):
+            await self._forbid(scope, receive, send, outcome)
             return
         if outcome is not None and outcome.writes:
             delivered = partial(self.auth.delivered, outcome.authenticated)
@@ -151,14 +161,39 @@ class AuthMiddleware:
         return outcome
 
     async def _from_bearer(self, value: bytes) -> Resolution:
-        """``Authorization: Bearer <access token>``, checked by the same verifier."""
+        """``Authorization: Bearer <access token>``, checked by the same verifier: a user's
+        access token from our client, or a machine's (client credentials) from another."""
         try:
-            claims = await self.auth.verifier.verify_access_token(value.decode("ascii"))
+            claims = await self.auth.verifier.verify_bearer_token(value.decode("ascii"))
         except UnicodeDecodeError:
             return Resolution(error=TokenRejected("token_malformed"))
         except (TokenRejected, ProviderUnavailable) as exc:
             return Resolution(error=exc)
+        if claims["client_id"] != self.auth.settings.client_id:
+            return Resolution(bearer_machine=Machine.from_claims(claims))
         return Resolution(bearer_user=User.from_claims(EMPTY, claims))
+
+    def _allowed(self, path: str, caller: User | Machine | None) -> bool:
+        """A plain protected prefix asks for a signed-in user; a rule for what it names."""
+        if self._rules is None:
+            return signed_in.allows(caller)
+        required = self._rules.requirements(path)
+        return all(r.allows(caller) for r in required or (signed_in,))
+
+    async def _forbid(self, scope: Scope, receive: Receive, send: Send,
+                      outcome: Resolution | None) -> None:
+        """A known caller without the group or scope the path asks for: 403 ``forbidden``, the
+        app's page for a navigation, JSON for an API caller (refreshed cookies still written)."""
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        request = Request(scope, receive)
+        response = await self.auth.render(request, AuthError.of("forbidden"),
+                                          as_json=is_api_call(scope["headers"]))
+        if outcome is not None and outcome.writes:
+            delivered = partial(self.auth.delivered, outcome.authenticated)
+            send = _writing(send, outcome.writes, delivered, scope)
+        await response(scope, receive, send)
 
     async def _deny(self, scope: Scope, receive: Receive, send: Send,
                     outcome: Resolution | None, *, forged: bool = False) -> None:

@@ -83,6 +83,22 @@ def check_access_claims(claims: dict[str, Any], *, issuer: str, client_id: str, 
     return _expiry(claims, exp, now, leeway)
 
 
+def check_bearer_claims(claims: dict[str, Any], *, issuer: str, client_id: str, now: float,
+                        leeway: int) -> dict[str, Any]:
+    """A bearer access token: ours (``client_id`` = ours, as ``check_access_claims``), or a
+    machine's — a client-credentials token of another client of the pool: no user name, and
+    ``sub`` is its ``client_id``. Which of the two it is decides what the caller may reach."""
+    if claims.get("client_id") == client_id:
+        return check_access_claims(claims, issuer=issuer, client_id=client_id, now=now,
+                                   leeway=leeway)
+    exp = _common(claims, issuer, "access", now, leeway)
+    machine = claims.get("client_id")
+    if not isinstance(machine, str) or not machine or claims.get("sub") != machine \
+            or "username" in claims or "cognito:username" in claims:
+        raise TokenRejected("client_id_mismatch")
+    return _expiry(claims, exp, now, leeway)
+
+
 def check_same_session(id_claims: Mapping[str, Any], access_claims: Mapping[str, Any]) -> None:
     """ID and access token must belong to one sign-in: same ``sub`` and, when either carries it,
     the same ``origin_jti`` (IDT-18)."""

@@ -67,6 +67,10 @@ CATALOGUE: dict[str, ErrorKind] = {
         401, "Sign-in required", "Your sign-in is not valid any more. Please sign in again."),
     "session_ended": ErrorKind(
         401, "Your session has ended", "Please sign in again."),
+    "forbidden": ErrorKind(
+        403, "Not allowed",
+        "You are signed in, but not allowed here: this needs another group or scope. Ask an "
+        "administrator for access."),
     "csrf_failed": ErrorKind(
         403, "Request refused",
         "This request did not come from this site. Go back, reload the page and try again."),

@@ -22,7 +22,7 @@ from joserfc import jws
 from joserfc.errors import BadSignatureError, JoseError
 from joserfc.jws import JWSRegistry
 
-from .claims import check_access_claims, check_id_claims
+from .claims import check_access_claims, check_bearer_claims, check_id_claims
 from .clock import Clock
 from .errors import TokenRejected
 from .jwks import JWKSCache
@@ -89,6 +89,11 @@ class TokenVerifier:
                                   from_provider: bool = False) -> dict[str, Any]:
         """Claims of a valid access token; ``TokenExpired`` if only ``exp`` failed."""
         return await self._verify(token, "access", check_access_claims, from_provider)
+
+    async def verify_bearer_token(self, token: str) -> dict[str, Any]:
+        """Claims of a valid ``Authorization: Bearer`` access token: one of our client's, or a
+        machine's (client credentials, another client of the pool: ``check_bearer_claims``)."""
+        return await self._verify(token, "bearer", check_bearer_claims, False)
 
     async def _verify(self, token: str, use: str, check: Checker,
                       from_provider: bool) -> dict[str, Any]:

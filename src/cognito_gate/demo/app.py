@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp
 
-from cognito_gate import AuthError, Clock, CognitoAuth, Settings, User
+from cognito_gate import AuthError, Clock, CognitoAuth, Machine, Settings, User
 
 from .render import STATIC_DIR, claim_rows, describe_expiry, page, wants_page
 
@@ -31,7 +31,8 @@ SIGN_IN_AGAIN = frozenset({400, 401, 429})  # failed, expired or looping sign-in
 def create_app(
     settings: Settings, *, http: httpx.AsyncClient | None = None, clock: Clock | None = None
 ) -> ASGIApp:
-    """Build the demo: `/`, `/protected`, `/api/me`, and styled pages for every error."""
+    """Build the demo: `/`, `/protected`, `/admin` (group `admins`), `/api/me`, `/api/reports`
+    (scope `reports/read`, for users and machines), and styled pages for every error."""
 
     def auth_error_page(request: Request, error: AuthError) -> Response:
         # The library leaves the user off the scope when it does not know the sign-in state
@@ -77,6 +78,8 @@ def create_app(
         settings, protect=("/protected",), http=http, clock=clock, render_error=auth_error_page
     )
     signed_in = Annotated[User, Depends(auth.require_user)]
+    admin = Annotated[User, Depends(auth.require_groups("admins"))]
+    reader = Annotated[User | Machine, Depends(auth.require_scopes("reports/read"))]
 
     app = FastAPI(title="cognito-gate demo", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
@@ -97,6 +100,18 @@ def create_app(
             claims=claim_rows(user.claims),
             expiry=describe_expiry(user.expires_at, auth.clock.now()),
         )
+
+    @app.get("/admin")
+    async def admin_page(request: Request, user: admin) -> Response:
+        # Members of `admins` only: others get the styled 403 page, anonymous visitors sign in.
+        return page(request, "admin.html", page="admin", user=user, csrf=auth.csrf_token(request))
+
+    @app.get("/api/reports")
+    async def reports(caller: reader) -> dict[str, Any]:
+        # A token with the `reports/read` scope: a machine (client credentials) or a user.
+        if isinstance(caller, Machine):
+            return {"caller": "machine", "client_id": caller.client_id, "reports": ["q3"]}
+        return {"caller": "user", "sub": caller.sub, "reports": ["q3"]}
 
     @app.get("/api/me")
     async def me(user: signed_in) -> dict[str, Any]:

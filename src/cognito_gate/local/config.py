@@ -183,16 +183,25 @@ class PoolConfig:
 
 
 def demo_pool() -> PoolConfig:
-    """The built-in pool of ARCHITECTURE.md: one confidential client, one demo user."""
+    """The built-in pool of ARCHITECTURE.md: the demo's confidential client, a machine client
+    for its scope-gated API, one demo user (in ``readers``, not in ``admins``)."""
     client = ClientConfig(
         client_id="cognito-gate-demo",
         generate_secret=True,
         callback_urls=("http://localhost:8000/callback/",),
         logout_urls=("http://localhost:8000/",),
     )
+    reports = ClientConfig(  # a machine caller of the demo's scope-gated API
+        client_id="cognito-gate-demo-reports",
+        client_secret="demo-reports-secret",  # a local demo: fixed, so the README can use it
+        allowed_flows=("client_credentials",),
+        allowed_scopes=("reports/read",),
+    )
     user = UserConfig(email="demo@example.com", password="Demo-password-1", groups=("readers",))
     return PoolConfig(
-        clients=(client,), users=(user,), groups=(GroupConfig("readers", "Can read"),)
+        clients=(client, reports),
+        users=(user,),
+        groups=(GroupConfig("readers", "Can read"), GroupConfig("admins", "The demo's /admin")),
     )
 
 
