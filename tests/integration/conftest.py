@@ -1,9 +1,10 @@
 """The in-process world (app + Local Cognito + browser on one clock) for integration tests.
 
-``world`` builds everything afresh (its own Local Cognito). ``worlds`` / ``pool_world`` build on
-one Local Cognito shared by the whole session — RSA key generation makes a pool cost about a
-second — with faults switched off and request counts cleared for each test; use them for tests
-that neither rotate keys nor change the pool. Worlds on the shared pool share its clock.
+``world`` builds everything afresh (its own Local Cognito: milliseconds, since the harness's
+pools reuse the run's RSA keys and hash passwords at the test cost); ``demo`` the same with the
+demo app. ``worlds`` / ``pool_world`` build on one Local Cognito shared by the whole session,
+with faults switched off and request counts cleared for each test; use them for tests that
+neither rotate keys nor change the pool. Worlds on the shared pool share its clock.
 """
 
 from __future__ import annotations
@@ -11,8 +12,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 
+from cognito_gate import ManualClock, Settings
+from cognito_gate.demo import create_app
 from cognito_gate.local import ClientConfig
 
 from .forge import DirectClient
@@ -74,3 +78,17 @@ async def direct(shared_pool: SharedPool) -> AsyncIterator[DirectClient]:
         yield client
     finally:
         await client.aclose()
+
+
+def _demo_app(settings: Settings, http: httpx.AsyncClient, clock: ManualClock) -> Any:
+    return create_app(settings, http=http, clock=clock)
+
+
+@pytest.fixture
+async def demo() -> AsyncIterator[World]:
+    """The demo app and a fresh Local Cognito (the demo pool) wired together."""
+    w = build_world(make_app=_demo_app)
+    try:
+        yield w
+    finally:
+        await w.aclose()

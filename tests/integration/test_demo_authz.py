@@ -4,31 +4,9 @@ machine gets through the client-credentials grant of Local Cognito's demo pool."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
-import httpx
-import pytest
-
-from cognito_gate import ManualClock, Settings
-from cognito_gate.demo import create_app
-
-from .harness import World, build_world
+from .harness import World
 
 PAGE, JSON = {"accept": "text/html"}, {"accept": "application/json"}
-
-
-def demo_app(settings: Settings, http: httpx.AsyncClient, clock: ManualClock) -> Any:
-    return create_app(settings, http=http, clock=clock)
-
-
-@pytest.fixture
-async def demo() -> AsyncIterator[World]:
-    w = build_world(make_app=demo_app)
-    try:
-        yield w
-    finally:
-        await w.aclose()
 
 
 async def test_the_demo_user_is_not_an_admin_and_sees_the_styled_403_page(demo: World) -> None:

@@ -3,32 +3,10 @@ an API caller gets without a session."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Any
-
-import httpx
-import pytest
-
-from cognito_gate import ManualClock, Settings
-from cognito_gate.demo import create_app
-
-from .harness import World, build_world
+from .harness import World
 
 PAGE = {"accept": "text/html"}
 WHO_SIGNED_OUT = '<p class="who">Not signed in</p>'
-
-
-def demo_app(settings: Settings, http: httpx.AsyncClient, clock: ManualClock) -> Any:
-    return create_app(settings, http=http, clock=clock)
-
-
-@pytest.fixture
-async def demo() -> AsyncIterator[World]:
-    w = build_world(make_app=demo_app)
-    try:
-        yield w
-    finally:
-        await w.aclose()
 
 
 async def test_signin_expired_page_shows_the_header_sign_in_status(demo: World) -> None:
