@@ -152,8 +152,10 @@ def _serve(args: argparse.Namespace, config: PoolConfig) -> int:
     try:
         sock.bind((args.host, args.port))
     except OSError as exc:
-        print(f"cognito-gate local: {cannot_listen(args.host, args.port, exc, '--port')}",
-              file=sys.stderr)
+        print(
+            f"cognito-gate local: {cannot_listen(args.host, args.port, exc, '--port')}",
+            file=sys.stderr,
+        )
         return EXIT_PORT
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     print(_banner(lc, args), flush=True)

@@ -30,6 +30,16 @@ __all__ = [
 RESERVED_SCOPES = ("openid", "email", "phone", "profile", "aws.cognito.signin.user.admin")
 DEFAULT_SCOPES = RESERVED_SCOPES
 FLOWS = ("code", "implicit", "client_credentials")
+AUTH_FLOWS = (
+    "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+    "ALLOW_CUSTOM_AUTH",
+    "ALLOW_USER_PASSWORD_AUTH",
+    "ALLOW_USER_SRP_AUTH",
+    "ALLOW_REFRESH_TOKEN_AUTH",
+    "ALLOW_USER_AUTH",
+)
+LEGACY_AUTH_FLOWS = ("ADMIN_NO_SRP_AUTH", "CUSTOM_AUTH_FLOW_ONLY", "USER_PASSWORD_AUTH")
+DEFAULT_AUTH_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_CUSTOM_AUTH")
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+-]{1,128}$")
@@ -74,9 +84,11 @@ class ClientConfig:
     rotation: bool = False
     rotation_grace_seconds: int = 0
     generate_secret: bool = False
+    explicit_auth_flows: tuple[str, ...] = DEFAULT_AUTH_FLOWS
 
     def __post_init__(self) -> None:
         where = f"client {self.client_id!r}"
+        self._check_auth_flows(where)
         if not _CLIENT_ID.match(self.client_id):
             raise ConfigError(f"{where}: id must be 1-128 characters of [A-Za-z0-9_+-]")
         if self.client_secret is not None and not _SECRET.match(self.client_secret):
@@ -105,6 +117,32 @@ class ClientConfig:
         if not 0 <= self.rotation_grace_seconds <= 60:
             raise ConfigError(f"{where}: rotation_grace_seconds must be between 0 and 60")
 
+    def _check_auth_flows(self, where: str) -> None:
+        """Cognito's ExplicitAuthFlows: ALLOW_* values, or legacy ones, never both mixed."""
+        flows = self.explicit_auth_flows
+        unknown = [f for f in flows if f not in AUTH_FLOWS + LEGACY_AUTH_FLOWS]
+        if unknown:
+            raise ConfigError(
+                f"{where}: explicit_auth_flows: unknown {unknown}; use {', '.join(AUTH_FLOWS)}"
+            )
+        if any(f in LEGACY_AUTH_FLOWS for f in flows) and any(f in AUTH_FLOWS for f in flows):
+            raise ConfigError(
+                f"{where}: explicit_auth_flows: legacy values ({', '.join(LEGACY_AUTH_FLOWS)}) "
+                "cannot be mixed with ALLOW_* values"
+            )
+
+    def allows(self, auth_flow: str) -> bool:
+        """Whether ExplicitAuthFlows lets the JSON API use ``auth_flow`` (an AuthFlow value)."""
+        allow = {
+            "USER_PASSWORD_AUTH": ("ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"),
+            "ADMIN_USER_PASSWORD_AUTH": ("ALLOW_ADMIN_USER_PASSWORD_AUTH", "ADMIN_NO_SRP_AUTH"),
+            "REFRESH_TOKEN_AUTH": ("ALLOW_REFRESH_TOKEN_AUTH", *LEGACY_AUTH_FLOWS),
+            "USER_SRP_AUTH": ("ALLOW_USER_SRP_AUTH", "ADMIN_NO_SRP_AUTH", "USER_PASSWORD_AUTH"),
+            "CUSTOM_AUTH": ("ALLOW_CUSTOM_AUTH", "CUSTOM_AUTH_FLOW_ONLY"),
+            "USER_AUTH": ("ALLOW_USER_AUTH",),
+        }.get(auth_flow, ())
+        return any(flow in allow for flow in self.explicit_auth_flows)
+
     def _check_client_credentials(self, where: str) -> None:
         if "client_credentials" not in self.allowed_flows:
             return
@@ -126,19 +164,31 @@ class ClientConfig:
 
 @dataclass(frozen=True)
 class UserConfig:
-    """A user to create at start-up (skipped when the email already exists in the data file)."""
+    """A user to create at start-up (skipped when the email already exists in the data file).
+    ``temporary``: the password must be changed at first sign-in (FORCE_CHANGE_PASSWORD);
+    ``enabled=False``: the user exists but cannot sign in (as after AdminDisableUser)."""
 
     email: str
     password: str = field(repr=False)
     groups: tuple[str, ...] = ()
     attributes: Mapping[str, str] = field(default_factory=dict)
     confirmed: bool = True
+    temporary: bool = False
+    enabled: bool = True
+
+    @property
+    def status(self) -> str:
+        if self.temporary:
+            return "FORCE_CHANGE_PASSWORD"
+        return "CONFIRMED" if self.confirmed else "UNCONFIRMED"
 
 
 @dataclass(frozen=True)
 class GroupConfig:
     name: str
     description: str = ""
+    precedence: int | None = None
+    role_arn: str | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +240,11 @@ def demo_pool() -> PoolConfig:
         generate_secret=True,
         callback_urls=("http://localhost:8000/callback/",),
         logout_urls=("http://localhost:8000/",),
+        explicit_auth_flows=(
+            "ALLOW_USER_PASSWORD_AUTH",
+            "ALLOW_ADMIN_USER_PASSWORD_AUTH",
+            "ALLOW_REFRESH_TOKEN_AUTH",
+        ),
     )
     reports = ClientConfig(  # a machine caller of the demo's scope-gated API
         client_id="cognito-gate-demo-reports",
@@ -315,6 +370,7 @@ def _client(where: str, data: object) -> ClientConfig:
             refresh_token_validity=t.duration("refresh_token_validity", 30 * DAY),
             rotation=t.get("rotation", bool, False),
             rotation_grace_seconds=t.get("rotation_grace_seconds", int, 0),
+            explicit_auth_flows=t.strings("explicit_auth_flows", DEFAULT_AUTH_FLOWS),
         )
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
@@ -333,11 +389,16 @@ _CLIENT_KEYS = (
     "refresh_token_validity",
     "rotation",
     "rotation_grace_seconds",
+    "explicit_auth_flows",
 )
 
 
 def _user(where: str, data: object) -> UserConfig:
-    t = _Table(where, data, ("email", "password", "groups", "attributes", "confirmed"))
+    t = _Table(
+        where,
+        data,
+        ("email", "password", "groups", "attributes", "confirmed", "temporary", "enabled"),
+    )
     email, password = t.get("email", str, None), t.get("password", str, None)
     if not email or not password:
         raise ConfigError(f"{where}: needs both email and password")
@@ -351,6 +412,8 @@ def _user(where: str, data: object) -> UserConfig:
         groups=t.strings("groups"),
         attributes={k: _attribute_text(v) for k, v in attributes.items()},
         confirmed=t.get("confirmed", bool, True),
+        temporary=t.get("temporary", bool, False),
+        enabled=t.get("enabled", bool, True),
     )
 
 
@@ -365,11 +428,18 @@ def parse_config(data: Mapping[str, Any]) -> PoolConfig:
     pool = _Table("pool", data.get("pool", {}), _POOL_KEYS)
     groups = []
     for i, g in enumerate(top.tables("groups")):
-        gt = _Table(f"groups[{i}]", g, ("name", "description"))
+        gt = _Table(f"groups[{i}]", g, ("name", "description", "precedence", "role_arn"))
         name = gt.get("name", str, None)
         if not name:
             raise ConfigError(f"groups[{i}].name: required")
-        groups.append(GroupConfig(name, gt.get("description", str, "")))
+        precedence = gt.get("precedence", int, None)
+        if precedence is not None and precedence < 0:
+            raise ConfigError(f"groups[{i}].precedence: must be 0 or more")
+        groups.append(
+            GroupConfig(
+                name, gt.get("description", str, ""), precedence, gt.get("role_arn", str, None)
+            )
+        )
     return PoolConfig(
         pool_id=pool.get("id", str, "us-east-1_LocalDemo"),
         clients=tuple(_client(f"clients[{i}]", c) for i, c in enumerate(top.tables("clients"))),

@@ -7,68 +7,36 @@ faults and pages together and offers the small API of ARCHITECTURE.md.
 from __future__ import annotations
 
 import dataclasses
-import logging
-import re
 import secrets
 import sqlite3
 import string
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
+from .accounts import Accounts, normalize_email
 from .clock import LocalClock
-from .config import LOOPBACK_HOSTS, ClientConfig, ConfigError, PoolConfig, demo_pool
+from .config import (
+    LOOPBACK_HOSTS,
+    ClientConfig,
+    ConfigError,
+    GroupConfig,
+    PoolConfig,
+    UserConfig,
+    demo_pool,
+)
+from .errors import UserExistsError
 from .faults import Faults
 from .hosted_ui import HostedUI
 from .keys import KeyFactory, KeyRing, generate_rsa
-from .passwords import DEFAULT_COST, check_cost, hash_password
+from .passwords import DEFAULT_COST, check_cost
 from .sessions import SessionManager
 from .store import Store, User
 from .tokens import TokenIssuer
 
 __all__ = ["LocalCognito", "UserExistsError"]
-
-log = logging.getLogger("cognito_gate.local")
-
-CONFIRMATION_TTL = 24 * 3600
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_STANDARD_ATTRIBUTES = frozenset(
-    [
-        "address",
-        "birthdate",
-        "email_verified",
-        "family_name",
-        "gender",
-        "given_name",
-        "locale",
-        "middle_name",
-        "name",
-        "nickname",
-        "phone_number",
-        "phone_number_verified",
-        "picture",
-        "preferred_username",
-        "profile",
-        "updated_at",
-        "website",
-        "zoneinfo",
-    ]
-)
-
-
-class UserExistsError(ValueError):
-    """An account with the given email already exists."""
-
-
-def normalize_email(email: str) -> str:
-    return email.strip().lower()
-
-
-def valid_email(email: str) -> bool:
-    return len(email) <= 254 and bool(_EMAIL.match(email))
 
 
 class LocalCognito:
@@ -113,22 +81,26 @@ class LocalCognito:
         )
         self.sessions = SessionManager(self)
         self.ui = HostedUI(self)
+        self.accounts = Accounts(self)
         self.clients: dict[str, ClientConfig] = {}
         for stored in self.store.clients():
             self._register(ClientConfig(**_tuples(stored)))
         for client in self.config.clients:
             self.add_client(client)
         for group in self.config.groups:
-            self.store.add_group(group.name, group.description)
+            self._declare_group(group)
         for user in self.config.users:
             if self.user(user.email) is None:
-                self.add_user(
+                self.accounts.create(
                     user.email,
                     user.password,
                     groups=user.groups,
                     attributes=user.attributes,
-                    confirmed=user.confirmed,
+                    status=user.status,
+                    check_policy=False,
                 )
+                if not user.enabled:
+                    self.disable_user(user.email)
         self.app = build_app(self)
 
     def _check_pool(self, data: str) -> None:
@@ -189,6 +161,21 @@ class LocalCognito:
         self.clients[client.client_id] = client
         return client
 
+    def _declare_group(self, group: GroupConfig) -> None:
+        """A configured group: created once, its settings taken from the file on each start."""
+        existing = self.store.group(group.name)
+        if existing is None:
+            self.accounts.create_group(
+                group.name, group.description, precedence=group.precedence, role_arn=group.role_arn
+            )
+        else:
+            self.accounts.update_group(
+                existing,
+                description=group.description,
+                precedence=group.precedence,
+                role_arn=group.role_arn,
+            )
+
     def add_user(
         self,
         email: str,
@@ -197,46 +184,56 @@ class LocalCognito:
         groups: tuple[str, ...] | list[str] = (),
         attributes: Mapping[str, str] | None = None,
         confirmed: bool = True,
+        temporary: bool = False,
     ) -> str:
         """Create a user (username: a UUID distinct from ``sub``, as Cognito's internal names);
-        returns the ``sub``. Raises UserExistsError, or ValueError for a bad email/attribute."""
-        email = normalize_email(email)
-        if not valid_email(email):
-            raise ValueError(f"not an email address: {email!r}")
-        if self.user(email) is not None:
-            raise UserExistsError("An account with the given email already exists.")
-        attrs = {"email_verified": "true" if confirmed else "false"}
-        for name, value in (attributes or {}).items():
-            if name not in _STANDARD_ATTRIBUTES and not name.startswith("custom:"):
-                raise ValueError(f"unknown attribute {name!r} (use a standard one or custom:…)")
-            attrs[name] = str(value)
-        sub = str(uuid.uuid4())
-        self.store.add_user(
-            User(
-                sub,
-                str(uuid.uuid4()),
-                email,
-                hash_password(password, self.password_cost),
-                confirmed,
-                attrs,
-                tuple(groups),
-            )
+        returns the ``sub``. ``temporary``: the password must be changed at the first sign-in
+        (FORCE_CHANGE_PASSWORD, as AdminCreateUser). Raises UserExistsError, or ValueError
+        (a :class:`CognitoError`) for a bad email or attribute."""
+        status = UserConfig(email, password, confirmed=confirmed, temporary=temporary).status
+        user = self.accounts.create(
+            email, password, groups=groups, attributes=attributes, status=status, check_policy=False
         )
-        return sub
+        return user.sub
 
     def user(self, email: str) -> User | None:
-        return self.store.user(email=normalize_email(email))
+        """A user by e-mail address (or internal username, or ``sub``)."""
+        return self.accounts.find(email)
+
+    # what the JSON API's admin operations do, for tests (one implementation underneath)
+    def disable_user(self, email: str) -> None:
+        """AdminDisableUser: no more sign-ins, and every token of the user is revoked."""
+        self.accounts.set_enabled(self.accounts.require(email), False)
+
+    def enable_user(self, email: str) -> None:
+        self.accounts.set_enabled(self.accounts.require(email), True)
+
+    def set_groups(self, email: str, groups: tuple[str, ...] | list[str]) -> None:
+        """Exactly these (existing) groups; the user's next tokens carry them."""
+        self.accounts.set_groups(self.accounts.require(email), groups)
+
+    def add_group(self, name: str, description: str = "", *, precedence: int | None = None) -> None:
+        self.accounts.create_group(name, description, precedence=precedence)
+
+    def global_sign_out(self, email: str) -> None:
+        """AdminUserGlobalSignOut: every refresh and access token of the user is revoked."""
+        self.accounts.global_sign_out(self.accounts.require(email))
 
     def new_confirmation_code(self, email: str) -> str:
-        """A fresh 6-digit code; "sent" by writing it to the log (codes are not secrets here)."""
-        code = f"{secrets.randbelow(10**6):06d}"
-        self.store.set_confirmation_code(email, code, self.clock.now() + CONFIRMATION_TTL)
-        log.info("confirmation code for %s: %s", email, code)
-        return code
+        return self.accounts.send_code(self.accounts.require(email), "signup")
 
     def last_confirmation_code(self, email: str) -> str | None:
         row = self.store.confirmation_code(normalize_email(email))
         return None if row is None else row[0]
+
+    def last_reset_code(self, email: str) -> str | None:
+        """The code ForgotPassword / AdminResetUserPassword / the hosted UI last "sent"."""
+        row = self.store.confirmation_code(normalize_email(email), "reset")
+        return None if row is None else row[0]
+
+    def last_temporary_password(self, email: str) -> str | None:
+        """The temporary password AdminCreateUser generated (none given) for this address."""
+        return self.accounts.temporary_passwords.get(normalize_email(email))
 
     # keys and serving
     def rotate_keys(self, overlap: bool = True) -> None:

@@ -21,6 +21,7 @@ __all__ = [
     "check_cost",
     "hash_password",
     "policy_problems",
+    "policy_violation",
     "verify_password",
 ]
 
@@ -55,20 +56,51 @@ def verify_password(password: str, stored: str | None, cost: int = DEFAULT_COST)
     return hmac.compare_digest(key, base64.b64decode(expected))
 
 
-def policy_problems(password: str) -> list[str]:
-    """Every rule of Cognito's default policy the password breaks, as sentences for a form."""
-    rules = [
-        (len(password) >= 8, "Password must have at least 8 characters."),
-        (any(c.isupper() for c in password), "Password must have an uppercase letter."),
-        (any(c.islower() for c in password), "Password must have a lowercase letter."),
-        (any(c.isdigit() for c in password), "Password must have a number."),
+def _rules(password: str) -> list[tuple[bool, str, str]]:
+    """(kept, sentence for a form, Cognito's API reason) for each rule of the default policy."""
+    return [
+        (
+            len(password) >= 8,
+            "Password must have at least 8 characters.",
+            "Password not long enough",
+        ),
+        (
+            any(c.isupper() for c in password),
+            "Password must have an uppercase letter.",
+            "Password must have uppercase characters",
+        ),
+        (
+            any(c.islower() for c in password),
+            "Password must have a lowercase letter.",
+            "Password must have lowercase characters",
+        ),
+        (
+            any(c.isdigit() for c in password),
+            "Password must have a number.",
+            "Password must have numeric characters",
+        ),
         (
             any(c in string.punctuation or c == " " for c in password),
             "Password must have a symbol character, such as ! @ # or $.",
+            "Password must have symbol characters",
         ),
-        (len(password) <= 256, "Password must have at most 256 characters."),
+        (
+            len(password) <= 256,
+            "Password must have at most 256 characters.",
+            "Password is too long",
+        ),
     ]
-    return [message for ok, message in rules if not ok]
+
+
+def policy_problems(password: str) -> list[str]:
+    """Every rule of Cognito's default policy the password breaks, as sentences for a form."""
+    return [sentence for ok, sentence, _reason in _rules(password) if not ok]
+
+
+def policy_violation(password: str) -> str | None:
+    """The first broken rule in Cognito's API wording (one per error, as Cognito reports)."""
+    broken = [reason for ok, _sentence, reason in _rules(password) if not ok]
+    return f"Password did not conform with policy: {broken[0]}" if broken else None
 
 
 @functools.cache

@@ -59,13 +59,14 @@ class SessionManager:
         )
 
     def current(self, request: Request) -> Session | None:
-        """The browser's live session for a user who still exists and is confirmed."""
+        """The browser's live session for a user who still exists, is confirmed and enabled
+        (a disabled user's session cookie stops working: the safe choice, §6.2)."""
         session_id = request.cookies.get(SESSION_COOKIE, "")
         row = self._lc.store.session(session_id, "session") if session_id else None
         if row is None or row[2] <= self._lc.clock.now():
             return None
         user = self._lc.store.user(sub=row[0])
-        if user is None or not user.confirmed:
+        if user is None or not user.active:
             return None
         return Session(session_id, user, row[1])
 

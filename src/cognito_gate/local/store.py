@@ -15,7 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-__all__ = ["Grant", "Lineage", "Store", "StoredKey", "User", "digest"]
+from .store_users import ADDED_COLUMNS, Group, User, UserTables
+
+__all__ = ["Grant", "Group", "Lineage", "Store", "StoredKey", "User", "digest"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -53,17 +55,6 @@ def digest(secret: str) -> str:
 
 
 @dataclass(frozen=True)
-class User:
-    sub: str
-    username: str
-    email: str
-    password_hash: str = field(repr=False)
-    confirmed: bool
-    attributes: dict[str, str]
-    groups: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Grant:
     """What an authorization code stands for; bound at /oauth2/authorize, checked at /token."""
 
@@ -88,6 +79,7 @@ class Lineage:
     event_id: str
     expires_at: float
     revoked: bool
+    api: bool = False  # signed in through the JSON API (InitiateAuth…), not the hosted UI
 
 
 @dataclass(frozen=True)
@@ -99,12 +91,24 @@ class StoredKey:
     state: str
 
 
-class Store:
+class Store(UserTables):
     def __init__(self, path: str = ":memory:") -> None:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(_SCHEMA)
+            self._migrate()
+
+    def _migrate(self) -> None:
+        """Data files written before a column existed get it (with its default) in place."""
+        for table, column, declaration in ADDED_COLUMNS:
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        self._db.execute(
+            "UPDATE users SET status = CASE confirmed WHEN 1 THEN 'CONFIRMED' "
+            "ELSE 'UNCONFIRMED' END WHERE status IS NULL"
+        )
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -140,56 +144,6 @@ class Store:
     def clients(self) -> list[dict[str, object]]:
         with self._tx() as db:
             return [json.loads(r[0]) for r in db.execute("SELECT config FROM clients")]
-
-    # users and groups
-    def add_group(self, name: str, description: str) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO groups VALUES (?, ?)", (name, description))
-
-    def add_user(self, user: User) -> None:
-        with self._tx() as db:
-            db.execute(
-                "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    user.sub,
-                    user.username,
-                    user.email,
-                    user.password_hash,
-                    int(user.confirmed),
-                    json.dumps(user.attributes),
-                ),
-            )
-            for group in user.groups:
-                db.execute("INSERT OR IGNORE INTO groups VALUES (?, '')", (group,))
-                db.execute("INSERT OR IGNORE INTO memberships VALUES (?, ?)", (user.sub, group))
-
-    def user(self, *, email: str | None = None, sub: str | None = None) -> User | None:
-        column, value = ("email", email) if email is not None else ("sub", sub)
-        with self._tx() as db:
-            row = db.execute(f"SELECT * FROM users WHERE {column} = ?", (value,)).fetchone()  # noqa: S608
-            if row is None:
-                return None
-            groups = db.execute(
-                "SELECT group_name FROM memberships WHERE sub = ? ORDER BY group_name", (row[0],)
-            ).fetchall()
-        return User(
-            row[0],
-            row[1],
-            row[2],
-            row[3],
-            bool(row[4]),
-            json.loads(row[5]),
-            tuple(g[0] for g in groups),
-        )
-
-    def confirm_user(self, sub: str) -> None:
-        with self._tx() as db:
-            row = db.execute("SELECT attributes FROM users WHERE sub = ?", (sub,)).fetchone()
-            attributes = {**json.loads(row[0]), "email_verified": "true"}
-            db.execute(
-                "UPDATE users SET confirmed = 1, attributes = ? WHERE sub = ?",
-                (json.dumps(attributes), sub),
-            )
 
     # authorization codes
     def save_code(self, code: str, grant: Grant, expires_at: float) -> None:
@@ -231,7 +185,7 @@ class Store:
     def add_lineage(self, lineage: Lineage) -> None:
         with self._tx() as db:
             db.execute(
-                "INSERT INTO lineages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO lineages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     lineage.origin_jti,
                     lineage.client_id,
@@ -241,6 +195,7 @@ class Store:
                     lineage.event_id,
                     lineage.expires_at,
                     int(lineage.revoked),
+                    int(lineage.api),
                 ),
             )
 
@@ -252,12 +207,25 @@ class Store:
         if row is None:
             return None
         return Lineage(
-            row[0], row[1], row[2], tuple(row[3].split()), row[4], row[5], row[6], bool(row[7])
+            row[0],
+            row[1],
+            row[2],
+            tuple(row[3].split()),
+            row[4],
+            row[5],
+            row[6],
+            bool(row[7]),
+            bool(row[8]),
         )
 
     def revoke_lineage(self, origin_jti: str) -> None:
         with self._tx() as db:
             db.execute("UPDATE lineages SET revoked = 1 WHERE origin_jti = ?", (origin_jti,))
+
+    def revoke_user_lineages(self, sub: str) -> None:
+        """Every sign-in of a user ends (global sign-out, disabling, deletion)."""
+        with self._tx() as db:
+            db.execute("UPDATE lineages SET revoked = 1 WHERE sub = ?", (sub,))
 
     def add_refresh_token(self, token: str, origin_jti: str, expires_at: float) -> None:
         with self._tx() as db:
@@ -307,32 +275,40 @@ class Store:
         with self._tx() as db:
             db.execute("DELETE FROM sessions WHERE id_hash = ?", (digest(session_id),))
 
-    # e-mail confirmation codes
-    def set_confirmation_code(self, email: str, code: str, expires_at: float) -> None:
+    # codes sent "by e-mail": sign-up confirmation (keyed by the address) and password reset
+    # (keyed "reset:" + address), so each purpose has its own current code
+    def set_confirmation_code(
+        self, email: str, code: str, expires_at: float, purpose: str = "signup"
+    ) -> None:
         with self._tx() as db:
             db.execute(
                 "INSERT OR REPLACE INTO confirmation_codes VALUES (?, ?, ?, 0)",
-                (email, code, expires_at),
+                (_code_key(email, purpose), code, expires_at),
             )
 
-    def confirmation_code(self, email: str) -> tuple[str, float, int] | None:
+    def confirmation_code(
+        self, email: str, purpose: str = "signup"
+    ) -> tuple[str, float, int] | None:
         """(code, expires_at, failed attempts) for an e-mail address, or None."""
         with self._tx() as db:
             row = db.execute(
                 "SELECT code, expires_at, attempts FROM confirmation_codes WHERE email = ?",
-                (email,),
+                (_code_key(email, purpose),),
             ).fetchone()
         return None if row is None else (row[0], row[1], row[2])
 
-    def count_confirmation_failure(self, email: str) -> None:
+    def count_confirmation_failure(self, email: str, purpose: str = "signup") -> None:
         with self._tx() as db:
             db.execute(
-                "UPDATE confirmation_codes SET attempts = attempts + 1 WHERE email = ?", (email,)
+                "UPDATE confirmation_codes SET attempts = attempts + 1 WHERE email = ?",
+                (_code_key(email, purpose),),
             )
 
-    def delete_confirmation_code(self, email: str) -> None:
+    def delete_confirmation_code(self, email: str, purpose: str = "signup") -> None:
         with self._tx() as db:
-            db.execute("DELETE FROM confirmation_codes WHERE email = ?", (email,))
+            db.execute(
+                "DELETE FROM confirmation_codes WHERE email = ?", (_code_key(email, purpose),)
+            )
 
     # signing keys
     def add_key(self, key: StoredKey) -> None:
@@ -352,24 +328,16 @@ class Store:
             db.execute("UPDATE keys SET state = ? WHERE state = ?", (new_state, old_state))
 
     # listings for the local console
-    def users(self) -> list[User]:
-        """Every user, oldest first."""
-        with self._tx() as db:
-            subs = [r[0] for r in db.execute("SELECT sub FROM users ORDER BY rowid").fetchall()]
-        return [user for sub in subs if (user := self.user(sub=sub)) is not None]
-
-    def groups(self) -> list[tuple[str, str]]:
-        """Every group as (name, description), by name."""
-        with self._tx() as db:
-            rows = db.execute("SELECT name, description FROM groups ORDER BY name").fetchall()
-        return [(row[0], row[1]) for row in rows]
-
     def recent_confirmation_codes(self, limit: int) -> list[tuple[str, str, float]]:
-        """The newest outstanding confirmation codes as (email, code, expires_at)."""
+        """The newest outstanding sign-up confirmation codes as (email, code, expires_at)."""
         with self._tx() as db:
             rows = db.execute(
                 "SELECT email, code, expires_at FROM confirmation_codes "
-                "ORDER BY expires_at DESC LIMIT ?",
+                "WHERE email NOT LIKE 'reset:%' ORDER BY expires_at DESC LIMIT ?",
                 (limit,),
             ).fetchall()
         return [(row[0], row[1], row[2]) for row in rows]
+
+
+def _code_key(email: str, purpose: str) -> str:
+    return email if purpose == "signup" else f"{purpose}:{email}"

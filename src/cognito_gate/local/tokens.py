@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import os
 import uuid
 from collections.abc import Callable
@@ -22,7 +23,16 @@ from .keys import KeyRing
 from .signing import b64url, sign_jwt
 from .store import Lineage, Store, User
 
-__all__ = ["InvalidToken", "Issued", "TokenIssuer", "new_refresh_token", "user_claims"]
+__all__ = [
+    "InvalidToken",
+    "Issued",
+    "RefreshRefused",
+    "TokenIssuer",
+    "new_refresh_token",
+    "user_claims",
+]
+
+log = logging.getLogger("cognito_gate.local")
 
 _REFRESH_HEADER = b64url(b'{"cty":"JWT","enc":"A256GCM","alg":"RSA-OAEP"}')
 _VERIFIED_FLAGS = ("email_verified", "phone_number_verified")
@@ -30,6 +40,11 @@ _VERIFIED_FLAGS = ("email_verified", "phone_number_verified")
 
 class InvalidToken(Exception):
     """An access token Local Cognito will not honour (bad, expired, revoked, wrong kind)."""
+
+
+class RefreshRefused(Exception):
+    """A refresh token that gets no new tokens; the message is the JSON API's wording (the
+    token endpoint answers ``invalid_grant`` to all of them)."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +97,13 @@ class TokenIssuer:
         return {"iat": now, "exp": now + validity}
 
     def start_lineage(
-        self, client: ClientConfig, sub: str, scopes: tuple[str, ...], auth_time: int
+        self,
+        client: ClientConfig,
+        sub: str,
+        scopes: tuple[str, ...],
+        auth_time: int,
+        *,
+        api: bool = False,
     ) -> Lineage:
         """A new sign-in's lineage: the origin_jti every token of this sign-in will carry."""
         lineage = Lineage(
@@ -94,9 +115,28 @@ class TokenIssuer:
             event_id=str(uuid.uuid4()),
             expires_at=self._clock.now() + client.refresh_token_validity,
             revoked=False,
+            api=api,
         )
         self._store.add_lineage(lineage)
         return lineage
+
+    def sign_in(
+        self,
+        client: ClientConfig,
+        user: User,
+        scopes: tuple[str, ...],
+        auth_time: int,
+        *,
+        nonce: str | None = None,
+        api: bool = False,
+    ) -> tuple[Lineage, Issued, str]:
+        """A completed sign-in (code exchange, or the JSON API's): a new lineage, its first
+        tokens and its refresh token."""
+        lineage = self.start_lineage(client, user.sub, scopes, auth_time, api=api)
+        issued = self.for_user(lineage, user, client, nonce=nonce)
+        refresh_token = new_refresh_token()
+        self._store.add_refresh_token(refresh_token, lineage.origin_jti, lineage.expires_at)
+        return lineage, issued, refresh_token
 
     def for_user(
         self,
@@ -107,7 +147,8 @@ class TokenIssuer:
         nonce: str | None = None,
         refreshed: bool = False,
     ) -> Issued:
-        """Access (+ ID when ``openid`` was granted) tokens for one lineage of a user."""
+        """Access (+ ID when ``openid`` was granted, or always for the JSON API) tokens for one
+        lineage of a user. API sign-ins have no authorize request: no ``nonce``, no ``at_hash``."""
         common: dict[str, Any] = {"sub": user.sub}
         if user.groups:
             common["cognito:groups"] = list(user.groups)
@@ -129,7 +170,7 @@ class TokenIssuer:
             "username": user.username,
         }
         access = self._sign("access", access_claims, self._faults.take("access_token"))
-        if "openid" not in lineage.scopes:
+        if "openid" not in lineage.scopes and not lineage.api:
             return Issued(access, None, client.access_token_validity)
         id_claims = {
             **common,
@@ -141,7 +182,7 @@ class TokenIssuer:
             "jti": str(uuid.uuid4()),
             **user_claims(user),
         }
-        if not refreshed:
+        if not refreshed and not lineage.api:
             id_claims["at_hash"] = at_hash(access)
             if nonce is not None:
                 id_claims["nonce"] = nonce
@@ -149,6 +190,30 @@ class TokenIssuer:
             self._faults.take("id_token")
         )
         return Issued(access, self._sign("id", id_claims, fault), client.access_token_validity)
+
+    def redeem_refresh(self, client: ClientConfig, presented: str) -> tuple[Lineage, User]:
+        """The lineage and user a refresh token still stands for, or RefreshRefused: unknown,
+        another client's, revoked (sign-out, disabled user), superseded past its grace period
+        (a replay, which revokes the lineage under ``detect_refresh_replay``) or expired."""
+        row = self._store.refresh_token(presented)
+        lineage = self._store.lineage(row[0]) if row else None
+        if row is None or lineage is None or lineage.client_id != client.client_id:
+            raise RefreshRefused("Invalid Refresh Token.")
+        if lineage.revoked:
+            raise RefreshRefused("Refresh Token has been revoked")
+        now = self._clock.now()
+        _origin, expires_at, superseded_at = row
+        if superseded_at is not None and now >= superseded_at + client.rotation_grace_seconds:
+            if self._faults.replay_detection:
+                self._store.revoke_lineage(lineage.origin_jti)
+                log.warning("rotated refresh token replayed; its lineage is revoked")
+            raise RefreshRefused("Invalid Refresh Token.")
+        if expires_at <= now:
+            raise RefreshRefused("Refresh Token has expired")
+        user = self._store.user(sub=lineage.sub)
+        if user is None or not user.active:
+            raise RefreshRefused("User is disabled." if user else "Invalid Refresh Token.")
+        return lineage, user
 
     def for_client(self, client: ClientConfig, scopes: tuple[str, ...]) -> Issued:
         """A client_credentials access token: no user, so ``sub`` is the client id."""

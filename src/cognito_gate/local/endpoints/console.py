@@ -36,12 +36,14 @@ async def console(request: Request) -> Response:
     lc = pool(request)
     if not _from_this_machine(request, urlsplit(lc.base_url).hostname):
         return lc.ui.error(
-            request, "The console is only shown on this machine, at a loopback address.",
+            request,
+            "The console is only shown on this machine, at a loopback address.",
             status=403,
         )
     now = lc.clock.now()
     users = lc.store.users()
-    members = {name: [u.email for u in users if name in u.groups] for name, _ in lc.store.groups()}
+    groups = lc.store.groups()
+    members = {g.name: [u.email for u in users if g.name in u.groups] for g in groups}
     codes = [
         (email, code, _expires_in(expires - now))
         for email, code, expires in lc.store.recent_confirmation_codes(RECENT_CODES)
@@ -54,7 +56,7 @@ async def console(request: Request) -> Response:
         lc=lc,
         clients=[_view(c) for c in lc.clients.values()],
         users=users,
-        groups=[(name, desc, members[name]) for name, desc in lc.store.groups()],
+        groups=[(g.name, g.description, members[g.name]) for g in groups],
         codes=codes,
         demo=demo,
     )
@@ -65,12 +67,14 @@ def _view(client: ClientConfig) -> ClientView:
         return ClientView(client, None, None)
     callback = client.callback_urls[0]
     scopes = [s for s in ("openid", "email", "profile") if s in client.allowed_scopes]
-    query = urlencode({
-        "client_id": client.client_id,
-        "response_type": "code",
-        "scope": " ".join(scopes or client.allowed_scopes[:1]),
-        "redirect_uri": callback,
-    })
+    query = urlencode(
+        {
+            "client_id": client.client_id,
+            "response_type": "code",
+            "scope": " ".join(scopes or client.allowed_scopes[:1]),
+            "redirect_uri": callback,
+        }
+    )
     parts = urlsplit(callback)
     app = f"{parts.scheme}://{parts.netloc}/" if parts.scheme in ("http", "https") else None
     return ClientView(client, f"/login?{query}", app)

@@ -11,9 +11,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..accounts import normalize_email, valid_email
 from ..delivery import deliver
 from ..hosted_ui import csrf_ok
-from ..local_cognito import normalize_email, valid_email
 from ..oauth_request import AuthorizeRequest
 from ..passwords import policy_problems
 from ..responses import redirect

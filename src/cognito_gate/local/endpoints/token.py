@@ -16,7 +16,7 @@ from starlette.responses import Response
 from ..config import ClientConfig
 from ..responses import oauth_error, token_json
 from ..signing import b64url
-from ..tokens import Issued, new_refresh_token
+from ..tokens import Issued, RefreshRefused, new_refresh_token
 from .context import authenticated_client_form, pool
 
 if TYPE_CHECKING:
@@ -83,14 +83,13 @@ def _authorization_code(lc: LocalCognito, client: ClientConfig, form: Form) -> R
         or grant.redirect_uri != redirect_uri
         or not (lc.faults.pkce_ignored or _pkce_ok(grant.code_challenge, form.get("code_verifier")))
         or user is None
-        or not user.confirmed
+        or not user.active
     ):
         return oauth_error("invalid_grant")
-    lineage = lc.tokens.start_lineage(client, user.sub, grant.scopes, grant.auth_time)
+    lineage, issued, refresh_token = lc.tokens.sign_in(
+        client, user, grant.scopes, grant.auth_time, nonce=grant.nonce
+    )
     lc.store.link_code(code, lineage.origin_jti)
-    issued = lc.tokens.for_user(lineage, user, client, nonce=grant.nonce)
-    refresh_token = new_refresh_token()
-    lc.store.add_refresh_token(refresh_token, lineage.origin_jti, lineage.expires_at)
     return _answer(lc, issued, refresh_token)
 
 
@@ -100,20 +99,11 @@ def _refresh_token(lc: LocalCognito, client: ClientConfig, form: Form) -> Respon
     presented = form.get("refresh_token")
     if not presented:
         return oauth_error("invalid_request")
-    row = lc.store.refresh_token(presented)
-    lineage = lc.store.lineage(row[0]) if row else None
-    if row is None or lineage is None or lineage.revoked or lineage.client_id != client.client_id:
+    try:
+        lineage, user = lc.tokens.redeem_refresh(client, presented)
+    except RefreshRefused:
         return oauth_error("invalid_grant")
     now = lc.clock.now()
-    _origin, expires_at, superseded_at = row
-    if superseded_at is not None and now >= superseded_at + client.rotation_grace_seconds:
-        if lc.faults.replay_detection:
-            lc.store.revoke_lineage(lineage.origin_jti)
-            log.warning("rotated refresh token replayed; its lineage is revoked")
-        return oauth_error("invalid_grant")
-    user = lc.store.user(sub=lineage.sub)
-    if expires_at <= now or user is None or not user.confirmed:
-        return oauth_error("invalid_grant")
     issued = lc.tokens.for_user(lineage, user, client, refreshed=True)
     if not client.rotation:
         return _answer(lc, issued, None)
