@@ -84,6 +84,17 @@ async def _cached(request: Request) -> HTMLResponse:
     return response
 
 
+async def _group_only(request: Request) -> JSONResponse:
+    """A group-gated API route: the app authorises on ``cognito:groups`` from the tokens."""
+    user = get_user(request)
+    if user is None:
+        return JSONResponse({"error": "login_required"}, status_code=401)
+    group = request.path_params["name"]
+    if group not in user.groups:
+        return JSONResponse({"error": "not_in_group"}, status_code=403)
+    return JSONResponse({"group": group, "sub": user.sub})
+
+
 async def _echo_path(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"protected content at {request.url.path}")
 
@@ -100,6 +111,7 @@ def sample_app() -> Starlette:
         Route("/api/me", _api_me),
         Route("/api/user", _api_user),
         Route("/api/admin", _api_admin),
+        Route("/api/group/{name}", _group_only),
     ])
 
 

@@ -44,7 +44,7 @@ from .forge import (
     session_of,
     tokens_of,
 )
-from .harness import World, set_cookies
+from .harness import DEMO_EMAIL, World, set_cookies
 
 API = {"accept": "application/json"}
 Fault = dict[str, Any]
@@ -312,24 +312,24 @@ async def test_RF_04_refresh_token_of_another_app_client(pool_world: World,
     await _expect_session_ended(world, what="another client's refresh token")
 
 
-async def test_RF_04_invalid_grant_on_demand_for_pages_and_apis(pool_world: World) -> None:
-    """Stand-in for the cases Local Cognito has no switch for (a user disabled by an admin):
-    the token endpoint answers ``invalid_grant``."""
-    world = pool_world
+async def test_RF_04_user_disabled_by_an_admin_ends_the_session_for_pages_and_apis(
+        world: World) -> None:
+    """An admin disables the user (``AdminDisableUser``; here Local Cognito's Python API, the
+    same implementation): the token endpoint refuses the next refresh with ``invalid_grant``."""
     for api in (False, True):
-        world.lc.faults.reset()
+        world.lc.enable_user(DEMO_EMAIL)
         await signed_in(world)
-        world.lc.faults.set("token", error="invalid_grant")
+        world.lc.disable_user(DEMO_EMAIL)
         world.advance(LIFETIME)
         await _expect_session_ended(world, api=api, what=f"api={api}")
 
 
-async def test_RF_04_no_redirect_loop_after_the_session_ends(pool_world: World) -> None:
-    """A page that keeps being asked for after ``invalid_grant`` gets a bounded number of
-    automatic sign-in redirects per window (the loop breaker's counter cookie), then a page."""
-    world = pool_world
+async def test_RF_04_no_redirect_loop_after_the_session_ends(world: World) -> None:
+    """A page that keeps being asked for after ``invalid_grant`` (the user was disabled) gets a
+    bounded number of automatic sign-in redirects per window (the loop breaker's counter
+    cookie), then a page."""
     await signed_in(world)
-    world.lc.faults.set("token", error="invalid_grant")
+    world.lc.disable_user(DEMO_EMAIL)
     world.advance(LIFETIME)
     forget_redirects(world)
     statuses = [(await world.get("/protected")).status_code for _ in range(6)]

@@ -72,6 +72,8 @@ def test_cli_banner_prints_what_a_developer_needs(capsys):
         lc.demo_client.client_secret,
         DEMO_EMAIL,
         DEMO_PASSWORD,
+        f'boto3.client("cognito-idp", endpoint_url="{lc.base_url}"',
+        'region_name="us-east-1"',
     ):
         assert text in banner
 

@@ -137,8 +137,7 @@ class Accounts:
         attrs.pop("email", None)
         attrs.setdefault("email_verified", "true" if status == "CONFIRMED" else "false")
         if password is None:
-            password = self._generate_password()
-            self.temporary_passwords[email] = password
+            password = self.new_temporary_password(email)
         elif check_policy:
             self.check_policy(password)
         now = self._now()
@@ -388,11 +387,18 @@ class Accounts:
     def _temporary_expiry(self) -> float:
         return self._now() + TEMPORARY_PASSWORD_DAYS * 86400
 
-    @staticmethod
-    def _generate_password() -> str:
-        """A temporary password that meets the default policy."""
-        pools = (string.ascii_uppercase, string.ascii_lowercase, string.digits, "!#%+-=?@")
-        chars = [secrets.choice(p) for p in pools]
-        chars += [secrets.choice(string.ascii_letters + string.digits) for _ in range(8)]
-        secrets.SystemRandom().shuffle(chars)
-        return "".join(chars)
+    def new_temporary_password(self, email: str) -> str:
+        """A generated temporary password meeting the policy; never sent or logged, tests read
+        it with ``lc.last_temporary_password(email)``."""
+        password = _generate_password()
+        self.temporary_passwords[email] = password
+        return password
+
+
+def _generate_password() -> str:
+    """A random password with every character class the default policy asks for."""
+    pools = (string.ascii_uppercase, string.ascii_lowercase, string.digits, "!#%+-=?@")
+    chars = [secrets.choice(p) for p in pools]
+    chars += [secrets.choice(string.ascii_letters + string.digits) for _ in range(8)]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)

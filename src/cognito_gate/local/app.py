@@ -9,12 +9,14 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route
 
+from .api import handle as json_api
 from .endpoints import (
     admin,
     authorize,
     console,
     login,
     logout,
+    password,
     revoke,
     signup,
     token,
@@ -35,6 +37,7 @@ ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 def build_app(lc: LocalCognito) -> Starlette:
     routes = [
         Route("/", console.console, methods=["GET"]),
+        Route("/", json_api, methods=["POST"]),
         Route("/oauth2/authorize", authorize.authorize, methods=["GET"]),
         Route("/login", login.login_page, methods=["GET"]),
         Route("/login", login.login_submit, methods=["POST"]),
@@ -42,6 +45,12 @@ def build_app(lc: LocalCognito) -> Starlette:
         Route("/signup", signup.signup_submit, methods=["POST"]),
         Route("/confirm", signup.confirm_page, methods=["GET"]),
         Route("/confirm", signup.confirm_submit, methods=["POST"]),
+        Route("/changePassword", password.change_password_page, methods=["GET"]),
+        Route("/changePassword", password.change_password_submit, methods=["POST"]),
+        Route("/forgotPassword", password.forgot_password_page, methods=["GET"]),
+        Route("/forgotPassword", password.forgot_password_submit, methods=["POST"]),
+        Route("/confirmForgotPassword", password.confirm_forgot_password_page, methods=["GET"]),
+        Route("/confirmForgotPassword", password.confirm_forgot_password_submit, methods=["POST"]),
         Route("/logout", logout.logout, methods=["GET"]),
         Route("/oauth2/token", token.token, methods=ANY_METHOD),
         Route("/oauth2/userInfo", userinfo.userinfo, methods=["GET", "POST"]),

@@ -152,10 +152,8 @@ def _serve(args: argparse.Namespace, config: PoolConfig) -> int:
     try:
         sock.bind((args.host, args.port))
     except OSError as exc:
-        print(
-            f"cognito-gate local: {cannot_listen(args.host, args.port, exc, '--port')}",
-            file=sys.stderr,
-        )
+        print(f"cognito-gate local: {cannot_listen(args.host, args.port, exc, '--port')}",
+              file=sys.stderr)
         return EXIT_PORT
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     print(_banner(lc, args), flush=True)
@@ -189,7 +187,12 @@ def _banner(lc: LocalCognito, args: argparse.Namespace) -> str:
     if lc.config.users:  # the configured demo user; its password is in the config anyway
         demo = lc.config.users[0]
         lines.append(f"  Sign in:  {demo.email} / {demo.password}")
-    lines.append(f"  Data:     {_where(args)}")
+    lines += [
+        f'  boto3:    boto3.client("cognito-idp", endpoint_url="{lc.base_url}",',
+        f'              region_name="{lc.config.region}", aws_access_key_id="x",'
+        ' aws_secret_access_key="x")',
+        f"  Data:     {_where(args)}",
+    ]
     if args.admin_api:
         lines.append("  Admin API: /_local/faults, /_local/users, /_local/clock (tests only)")
     lines += ["  Confirmation codes for new sign-ups are printed below.", ""]

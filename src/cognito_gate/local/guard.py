@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .errors import CognitoError
 from .fault_injection import ENDPOINT_KEY, DroppedConnection
 from .forms import MAX_QUERY
 from .responses import json_response, oauth_error
@@ -27,6 +28,9 @@ _PATHS = {
     "/login": "login",
     "/signup": "signup",
     "/confirm": "confirm",
+    "/changePassword": "change_password",
+    "/forgotPassword": "forgot_password",
+    "/confirmForgotPassword": "confirm_forgot_password",
     "/logout": "logout",
     "/oauth2/token": "token",
     "/oauth2/userInfo": "userinfo",
@@ -52,6 +56,10 @@ def failure_response(lc: LocalCognito, name: str, scope: Scope) -> Response:
     """What the endpoint answers to a request it cannot read."""
     if name in ("token", "revoke"):
         return oauth_error("invalid_request")
+    if name == "api":
+        from .api.protocol import error_response
+
+        return error_response(CognitoError("InternalErrorException", "Internal error", 500))
     if name == "userinfo":
         from .endpoints.userinfo import bad_request
 
@@ -72,7 +80,8 @@ class Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        name = endpoint_name(scope["path"])
+        json_api = scope["path"] == "/" and scope["method"] == "POST"  # GET / is the console
+        name = "api" if json_api else endpoint_name(scope["path"])
         scope[ENDPOINT_KEY] = name
         self.lc.requests[name] += 1
         if len(scope.get("query_string", b"")) > MAX_QUERY:

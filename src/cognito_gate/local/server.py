@@ -16,9 +16,8 @@ __all__ = ["run_in_thread"]
 
 
 @contextmanager
-def run_in_thread(
-    app: ASGIApp, host: str = "127.0.0.1", port: int = 0, root_path: str = ""
-) -> Iterator[str]:
+def run_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0,
+                  root_path: str = "") -> Iterator[str]:
     """Bind first (so ``port=0`` picks a free port we can report), serve, stop on exit.
     ``root_path``: as ``uvicorn --root-path`` (tests of an app behind a prefix-stripping proxy)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

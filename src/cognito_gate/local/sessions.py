@@ -96,14 +96,19 @@ class SessionManager:
         self._lc.store.save_session(pending_id, "pending", user.sub, 0, expires)
         self._set(response, PENDING_COOKIE, pending_id, PENDING_TTL)
 
-    def take_pending(self, request: Request, user: User) -> bool:
-        """True (once) when this browser proved the password of ``user`` a moment ago."""
+    def pending_for(self, request: Request, user: User) -> bool:
+        """Whether this browser proved the password of ``user`` a moment ago (kept for a retry)."""
         pending_id = request.cookies.get(PENDING_COOKIE, "")
         row = self._lc.store.session(pending_id, "pending") if pending_id else None
-        if row is None:
-            return False
-        self._lc.store.delete_session(pending_id)
-        return row[0] == user.sub and row[2] > self._lc.clock.now()
+        return row is not None and row[0] == user.sub and row[2] > self._lc.clock.now()
+
+    def take_pending(self, request: Request, user: User) -> bool:
+        """True (once) when this browser proved the password of ``user`` a moment ago."""
+        proved = self.pending_for(request, user)
+        pending_id = request.cookies.get(PENDING_COOKIE, "")
+        if pending_id:
+            self._lc.store.delete_session(pending_id)
+        return proved
 
     def clear_pending(self, response: Response) -> None:
         self._clear(response, PENDING_COOKIE)

@@ -215,6 +215,18 @@ class TokenIssuer:
             raise RefreshRefused("User is disabled." if user else "Invalid Refresh Token.")
         return lineage, user
 
+    def revoke(self, client: ClientConfig, token: str) -> bool:
+        """Revoke a refresh token's whole lineage (every token of that sign-in). False when the
+        token belongs to another client; an unknown token is no error (no oracle)."""
+        row = self._store.refresh_token(token)
+        lineage = self._store.lineage(row[0]) if row else None
+        if lineage is None:
+            return True
+        if lineage.client_id != client.client_id:
+            return False
+        self._store.revoke_lineage(lineage.origin_jti)
+        return True
+
     def for_client(self, client: ClientConfig, scopes: tuple[str, ...]) -> Issued:
         """A client_credentials access token: no user, so ``sub`` is the client id."""
         now = int(self._clock.now())

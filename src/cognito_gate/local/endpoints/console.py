@@ -36,8 +36,7 @@ async def console(request: Request) -> Response:
     lc = pool(request)
     if not _from_this_machine(request, urlsplit(lc.base_url).hostname):
         return lc.ui.error(
-            request,
-            "The console is only shown on this machine, at a loopback address.",
+            request, "The console is only shown on this machine, at a loopback address.",
             status=403,
         )
     now = lc.clock.now()
@@ -67,14 +66,12 @@ def _view(client: ClientConfig) -> ClientView:
         return ClientView(client, None, None)
     callback = client.callback_urls[0]
     scopes = [s for s in ("openid", "email", "profile") if s in client.allowed_scopes]
-    query = urlencode(
-        {
-            "client_id": client.client_id,
-            "response_type": "code",
-            "scope": " ".join(scopes or client.allowed_scopes[:1]),
-            "redirect_uri": callback,
-        }
-    )
+    query = urlencode({
+        "client_id": client.client_id,
+        "response_type": "code",
+        "scope": " ".join(scopes or client.allowed_scopes[:1]),
+        "redirect_uri": callback,
+    })
     parts = urlsplit(callback)
     app = f"{parts.scheme}://{parts.netloc}/" if parts.scheme in ("http", "https") else None
     return ClientView(client, f"/login?{query}", app)

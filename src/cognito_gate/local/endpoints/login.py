@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..delivery import deliver
+from ..errors import CognitoError
 from ..hosted_ui import csrf_ok
 from ..oauth_request import AuthorizeRequest
 from ..passwords import verify_password
@@ -38,6 +39,13 @@ def _page(
         session_email=session.user.email if session else None,
         **context,
     )
+
+
+def login_page_with(
+    request: Request, req: AuthorizeRequest, email: str, *, status: int = 200, **context: Any
+) -> Response:
+    """The sign-in page for ``email`` after another page (confirmation, password reset)."""
+    return _page(request, req, status=status, username=email, **context)
 
 
 async def login_page(request: Request) -> Response:
@@ -68,15 +76,34 @@ async def login_submit(request: Request) -> Response:
     missing = [m for m, v in ((MISSING_USERNAME, username), (MISSING_PASSWORD, password)) if not v]
     if missing:  # say what to fill in; "incorrect" would blame a password never typed
         return _page(request, req, status=400, errors=missing, username=username)
-    user = lc.user(username)
-    stored = user.password_hash if user else None
-    if not verify_password(password, stored, lc.password_cost) or user is None:
-        return _page(request, req, status=400, errors=[INCORRECT], username=username)
-    if not user.confirmed:
-        lc.new_confirmation_code(user.email)
-        response = redirect(f"/confirm?{with_param(req.query, 'username', user.email)}")
+    try:
+        user = lc.accounts.password_sign_in(username, password)
+    except CognitoError as exc:
+        return _refused(request, req, exc, username, password)
+    if user.status == "FORCE_CHANGE_PASSWORD":
+        response = redirect(f"/changePassword?{with_param(req.query, 'username', user.email)}")
         lc.sessions.start_pending(response, user)
         return response
     response = deliver(lc, request, req, user, int(lc.clock.now()))
     lc.sessions.start(response, user, int(lc.clock.now()))
     return response
+
+
+def _refused(
+    request: Request, req: AuthorizeRequest, exc: CognitoError, username: str, password: str
+) -> Response:
+    """Where a refused sign-in goes: the confirmation page for an unconfirmed account (once the
+    password is proved), the reset-code page for RESET_REQUIRED, otherwise the form again."""
+    lc = pool(request)
+    user = lc.accounts.find(username)
+    if exc.kind == "UserNotConfirmedException" and user is not None:
+        if not verify_password(password, user.password_hash):
+            return _page(request, req, status=400, errors=[INCORRECT], username=username)
+        lc.new_confirmation_code(user.email)
+        response = redirect(f"/confirm?{with_param(req.query, 'username', user.email)}")
+        lc.sessions.start_pending(response, user)
+        return response
+    if exc.kind == "PasswordResetRequiredException" and user is not None:
+        return redirect(f"/confirmForgotPassword?{with_param(req.query, 'username', user.email)}")
+    message = INCORRECT if exc.kind == "UserNotFoundException" else exc.message
+    return _page(request, req, status=400, errors=[message], username=username)

@@ -21,10 +21,6 @@ async def revoke(request: Request) -> Response:
         return oauth_error("invalid_request")
     if token.count(".") == 2:  # a JWT: an ID or access token
         return oauth_error("unsupported_token_type")
-    row = lc.store.refresh_token(token)
-    lineage = lc.store.lineage(row[0]) if row else None
-    if lineage is not None:
-        if lineage.client_id != client.client_id:
-            return oauth_error("unauthorized_client")
-        lc.store.revoke_lineage(lineage.origin_jti)
+    if not lc.tokens.revoke(client, token):
+        return oauth_error("unauthorized_client")
     return Response(status_code=200, headers=NO_STORE)

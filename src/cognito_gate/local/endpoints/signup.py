@@ -13,15 +13,20 @@ from starlette.responses import Response
 
 from ..accounts import normalize_email, valid_email
 from ..delivery import deliver
+from ..errors import CognitoError
 from ..hosted_ui import csrf_ok
 from ..oauth_request import AuthorizeRequest
 from ..passwords import policy_problems
 from ..responses import redirect
 from .context import authorize_request, authorized_form, pool, query_value, with_param
-from .login import EXPIRED_FORM
+from .login import EXPIRED_FORM, login_page_with
 
 INVALID_CODE = "Invalid verification code provided, please try again."
-MAX_CODE_ATTEMPTS = 5
+CODE_ERRORS = {
+    "CodeMismatchException": INVALID_CODE,
+    "ExpiredCodeException": INVALID_CODE,
+    "LimitExceededException": "Attempt limit exceeded. Send a new code and try again.",
+}
 
 
 async def signup_page(request: Request) -> Response:
@@ -97,29 +102,17 @@ async def confirm_submit(request: Request) -> Response:
             status=400,
             errors=["This account is already confirmed. Sign in instead."],
         )
-    stored = lc.store.confirmation_code(email) if user else None
-    if user is None or stored is None or stored[1] <= lc.clock.now():
-        return _confirm_page(request, req, email, status=400, errors=[INVALID_CODE])
-    if stored[2] >= MAX_CODE_ATTEMPTS:
+    try:
+        if user is None:
+            raise CognitoError("ExpiredCodeException", INVALID_CODE)
+        lc.accounts.confirm_sign_up(user, form.get("code", ""))
+    except CognitoError as exc:
         return _confirm_page(
-            request,
-            req,
-            email,
-            status=400,
-            errors=["Attempt limit exceeded. Send a new code and try again."],
+            request, req, email, status=400, errors=[CODE_ERRORS.get(exc.kind, exc.message)]
         )
-    if form.get("code", "").strip() != stored[0]:
-        lc.store.count_confirmation_failure(email)
-        return _confirm_page(request, req, email, status=400, errors=[INVALID_CODE])
-    lc.store.confirm_user(user.sub)
-    lc.store.delete_confirmation_code(email)
     if not lc.sessions.take_pending(request, user):
-        return lc.ui.page(
-            request,
-            "login.html",
-            query=req.query,
-            username=email,
-            notice="Your account is confirmed. Sign in to continue.",
+        return login_page_with(
+            request, req, email, notice="Your account is confirmed. Sign in to continue."
         )
     response = deliver(lc, request, req, user, int(lc.clock.now()))
     lc.sessions.clear_pending(response)
