@@ -172,3 +172,77 @@ def test_add_user_checks(lc):
         lc.add_user("DEMO@example.com", "Pass-word-1")
     with pytest.raises(ValueError, match="does not exist in the schema"):
         lc.add_user("z@example.com", "Pass-word-1", attributes={"shoe_size": "9"})
+
+
+def test_json_api_settings_in_the_file():
+    """What the JSON API made possible is in the TOML too: ExplicitAuthFlows per client, users
+    with a temporary password or disabled, groups with precedence and role."""
+    config = parse_config({
+        "clients": [{"id": "api", "explicit_auth_flows": ["ALLOW_USER_PASSWORD_AUTH"]}],
+        "groups": [{"name": "admins", "precedence": 1,
+                    "role_arn": "arn:aws:iam::123456789012:role/Admins"}],
+        "users": [
+            {"email": "new@example.com", "password": "Temp-pass-123", "temporary": True},
+            {"email": "gone@example.com", "password": "Gone-pass-123", "enabled": False,
+             "groups": ["admins"]},
+        ],
+    })
+    client = config.clients[0]
+    assert client.allows("USER_PASSWORD_AUTH")
+    assert not client.allows("REFRESH_TOKEN_AUTH")
+    assert not client.allows("ADMIN_USER_PASSWORD_AUTH")
+    lc = LocalCognito(config)
+    try:
+        assert lc.user("new@example.com").status == "FORCE_CHANGE_PASSWORD"
+        assert lc.user("gone@example.com").enabled is False
+        group = lc.store.group("admins")
+        assert group.precedence == 1
+        assert group.role_arn.endswith("role/Admins")
+    finally:
+        lc.close()
+
+
+@pytest.mark.parametrize(("flows", "message"), [
+    (["ALLOW_MAGIC"], "unknown"),
+    (["ALLOW_USER_PASSWORD_AUTH", "USER_PASSWORD_AUTH"], "cannot be mixed"),
+])
+def test_explicit_auth_flows_are_refused_as_cognito_refuses_them(flows, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"clients": [{"id": "api", "explicit_auth_flows": flows}]})
+
+
+def test_the_demo_client_allows_the_password_and_refresh_api_flows():
+    from cognito_gate.local import demo_pool
+
+    client = demo_pool().clients[0]
+    for flow in ("USER_PASSWORD_AUTH", "ADMIN_USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH"):
+        assert client.allows(flow)
+    assert client.allowed_flows == ("code",)
+
+
+def test_older_data_files_gain_the_new_columns(tmp_path):
+    """A data file written before users had a status keeps its users, confirmed or not."""
+    import sqlite3
+
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE users (sub TEXT PRIMARY KEY, username TEXT UNIQUE NOT NULL,
+            email TEXT UNIQUE NOT NULL, password_hash TEXT NOT NULL, confirmed INTEGER NOT NULL,
+            attributes TEXT NOT NULL);
+        CREATE TABLE groups (name TEXT PRIMARY KEY, description TEXT NOT NULL);
+        CREATE TABLE lineages (origin_jti TEXT PRIMARY KEY, client_id TEXT NOT NULL,
+            sub TEXT NOT NULL, scopes TEXT NOT NULL, auth_time INTEGER NOT NULL,
+            event_id TEXT NOT NULL, expires_at REAL NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);
+        INSERT INTO users VALUES ('s1', 'u1', 'old@example.com', 'x', 1, '{}');
+        INSERT INTO users VALUES ('s2', 'u2', 'pending@example.com', 'x', 0, '{}');
+    """)
+    db.commit()
+    db.close()
+    lc = LocalCognito(data=str(path))
+    try:
+        assert lc.user("old@example.com").status == "CONFIRMED"
+        assert lc.user("old@example.com").enabled is True
+        assert lc.user("pending@example.com").status == "UNCONFIRMED"
+    finally:
+        lc.close()

@@ -151,7 +151,7 @@ class Accounts:
             groups=tuple(groups),
             created=now,
             modified=now,
-            password_expires=self._temporary_expiry()
+            temporary_expires=self._temporary_expiry()
             if status == "FORCE_CHANGE_PASSWORD"
             else None,
         )
@@ -225,7 +225,7 @@ class Accounts:
             user,
             password_hash=hash_password(password, self._lc.password_cost),
             status=status,
-            password_expires=expires,
+            temporary_expires=expires,
         )
 
     def change_password(self, user: User, previous: str, proposed: str) -> User:
@@ -268,7 +268,7 @@ class Accounts:
             raise CognitoError("NotAuthorizedException", INCORRECT)
         if not user.enabled:
             raise CognitoError("NotAuthorizedException", DISABLED)
-        if user.status == "FORCE_CHANGE_PASSWORD" and (user.password_expires or 0) <= self._now():
+        if user.status == "FORCE_CHANGE_PASSWORD" and (user.temporary_expires or 0) <= self._now():
             raise CognitoError("NotAuthorizedException", TEMPORARY_EXPIRED)
         return user
 
@@ -338,7 +338,7 @@ class Accounts:
             user,
             password_hash=hash_password(password, self._lc.password_cost),
             status="CONFIRMED",
-            password_expires=None,
+            temporary_expires=None,
         )
 
     # groups

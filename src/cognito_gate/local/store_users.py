@@ -37,7 +37,7 @@ _GROUP_COLUMNS = "name, description, precedence, role_arn, created, modified"
 @dataclass(frozen=True)
 class User:
     """A user of the pool. ``status`` is Cognito's UserStatus: UNCONFIRMED, CONFIRMED,
-    FORCE_CHANGE_PASSWORD (holds a temporary password until ``password_expires``) or
+    FORCE_CHANGE_PASSWORD (holds a temporary password until ``temporary_expires``) or
     RESET_REQUIRED; ``attributes`` holds every attribute but ``sub`` and ``email``."""
 
     sub: str
@@ -50,7 +50,7 @@ class User:
     enabled: bool = True
     created: float = 0.0
     modified: float = 0.0
-    password_expires: float | None = None
+    temporary_expires: float | None = None
 
     @property
     def confirmed(self) -> bool:
@@ -95,9 +95,10 @@ class UserTables:
     def user(
         self, *, email: str | None = None, sub: str | None = None, username: str | None = None
     ) -> User | None:
-        column, value = next(
-            (c, v) for c, v in (("email", email), ("sub", sub), ("username", username)) if v
-        )
+        given = [(c, v) for c, v in (("email", email), ("sub", sub), ("username", username)) if v]
+        if not given:
+            return None
+        column, value = given[0]
         with self._tx() as db:
             row = db.execute(
                 f"SELECT {_USER_COLUMNS} FROM users WHERE {column} = ?",  # noqa: S608
@@ -194,7 +195,7 @@ def _user_row(user: User) -> tuple[Any, ...]:
         int(user.enabled),
         user.created,
         user.modified,
-        user.password_expires,
+        user.temporary_expires,
     )
 
 
@@ -224,5 +225,5 @@ def _user(db: sqlite3.Connection, row: tuple[Any, ...]) -> User:
         enabled=bool(row[6]),
         created=row[7],
         modified=row[8],
-        password_expires=row[9],
+        temporary_expires=row[9],
     )
