@@ -13,6 +13,7 @@ __all__ = [
     "Clock",
     "CognitoAuth",
     "ConfigError",
+    "Event",
     "Machine",
     "ManualClock",
     "MemoryStore",
@@ -29,6 +30,7 @@ __all__ = [
     "get_caller",
     "get_user",
     "groups",
+    "log_event",
     "scopes",
     "signed_in",
 ]
@@ -47,5 +49,6 @@ from .core.errors import (
     TokenExpired,
     TokenRejected,
 )
+from .core.events import Event, log_event
 from .core.session import MemoryStore, SessionStore
 from .core.user import User

@@ -21,6 +21,7 @@ from ..core.config import Settings
 from ..core.cookies import CookiePolicy, join_chunks
 from ..core.csrf import CsrfTokens
 from ..core.errors import AuthError, ProviderUnavailable
+from ..core.events import EventHook, Events, log_event, sub_of
 from ..core.flow import SignInFlow
 from ..core.jwks import JWKSCache
 from ..core.loopguard import RedirectBudget
@@ -102,6 +103,8 @@ class CognitoAuth:
     ``httpx.ASGITransport``); by default one with 3 s connect / 10 s timeouts is created.
     ``clock``: anything with ``now()``; ``render_error``: ``(request, AuthError) -> Response`` to
     style error pages like the app; ``store``: keep sessions server-side instead of in cookies.
+    ``on_event``: called with every audit ``Event`` (README "Audit events"); by default each is
+    logged as a JSON line on the ``cognito_gate.audit`` logger, ``None`` turns that off.
     """
 
     optional_user = staticmethod(optional_user)
@@ -113,10 +116,12 @@ class CognitoAuth:
                  protect: tuple[str, ...] | Mapping[str, Requirement] = ("/protected",),
                  http: httpx.AsyncClient | None = None, clock: Clock | None = None,
                  render_error: ErrorRenderer | None = None,
-                 store: SessionStore | None = None) -> None:
+                 store: SessionStore | None = None,
+                 on_event: EventHook | None = log_event) -> None:
         self.settings = s = settings
-        self._protect, self._store = protect, store  # kept for connected()
+        self._protect, self._store, self._on_event = protect, store, on_event  # for connected()
         self.clock = clock = clock or SystemClock()
+        self.events = events = Events(clock, on_event)
         self._own_http = http is None
         self.http = http = http or default_http_client()
         self.protect = ProtectedPaths(tuple(protect))
@@ -125,16 +130,18 @@ class CognitoAuth:
         self.render_error = render_error
         self.policy = CookiePolicy(secure=s.secure_cookies)
         self.jwks = JWKSCache(s.jwks_url, http, clock, max_age=s.jwks_max_age,
-                              stale_max=s.jwks_stale_max, cooldown=s.jwks_cooldown)
+                              stale_max=s.jwks_stale_max, cooldown=s.jwks_cooldown,
+                              observe=events.provider_call)
         assert s.issuer is not None
         self.verifier = TokenVerifier(issuer=s.issuer, client_id=s.client_id, jwks=self.jwks,
                                       clock=clock, leeway=s.leeway,
                                       cache_size=s.claims_cache_size)
         self.tokens = TokenClient(token_url=s.token_url, revoke_url=s.revoke_url,
-                                  client_id=s.client_id, client_secret=s.client_secret, http=http)
+                                  client_id=s.client_id, client_secret=s.client_secret, http=http,
+                                  observe=events.provider_call)
         self.csrf = CsrfTokens(s.session_secret)
         self.refresher = Refresher(self.tokens, self.verifier, clock,
-                                   keep_seconds=s.session_lifetime)
+                                   keep_seconds=s.session_lifetime, events=events)
         self.authenticator = Authenticator(s, self.verifier, self.refresher, self.csrf, clock)
         self.sessions = SessionCodec(s.session_secret, self.policy, store)
         self.flow = SignInFlow(s, tokens=self.tokens, verifier=self.verifier, clock=clock,
@@ -151,7 +158,8 @@ class CognitoAuth:
         """The same protection, pages and store against another provider: how the testing
         plugin points an app's ``auth`` at an in-process Local Cognito."""
         return CognitoAuth(settings, protect=self._protect, http=http, clock=clock,
-                           render_error=self.render_error, store=self._store)
+                           render_error=self.render_error, store=self._store,
+                           on_event=self._on_event)
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
         """``app`` behind the auth middleware, which also serves /login, /callback/, /logout.
@@ -201,6 +209,7 @@ class CognitoAuth:
             return Resolution(error=exc)
         except AuthError as exc:
             log.info("session rejected (%s)", exc.reason)
+            self.events.failed("session_end", exc, sub=sub_of(data.id_token))
             return Resolution(writes=await self.sessions.discard(data), error=exc)
         if not authd.changed:
             return Resolution(authd)
@@ -220,6 +229,7 @@ class CognitoAuth:
         ``session_too_large``."""
         log.warning("session ended: refreshed tokens too large for the cookies (%s)",
                     error.reason)
+        self.events.failed("session_end", error, sub=authd.user.sub)
         self.end_session(authd.session)
         self.delivered(authd)
         if authd.session.refresh_token:

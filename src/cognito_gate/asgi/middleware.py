@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.authz import Machine, signed_in
 from ..core.errors import AuthError, ProviderUnavailable, TokenRejected
+from ..core.events import current_request
 from ..core.readonly import EMPTY
 from ..core.user import User
 from .auth import CSRF_KEY, CognitoAuth, Resolution
@@ -80,6 +81,7 @@ class AuthMiddleware:
                         and (self._rules is None or self._rules.allows(path, entry.user)):
                     scope[USER_KEY] = entry.user
                     scope[CSRF_KEY] = entry.csrf
+                    self._hot.hits += 1
                     protected = path.startswith(self._prefixes) or (  # ProtectedPaths' 1st test
                         self._protect is not None and self._protect(path))
                     await self.app(scope, receive, _sending_no_store(send, protected))
@@ -88,11 +90,19 @@ class AuthMiddleware:
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Every request the hot path does not take: the library's routes, the session cache
-        (both ways), verification and refresh, bearer tokens, denial and cookie writes."""
+        (both ways), verification and refresh, bearer tokens, denial and cookie writes. Audit
+        events raised meanwhile name this request (``current_request``)."""
         kind = scope["type"]
         if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
+        token = current_request.set(scope)
+        try:
+            await self._examine(scope, receive, send, kind)
+        finally:
+            current_request.reset(token)
+
+    async def _examine(self, scope: Scope, receive: Receive, send: Send, kind: str) -> None:
         path = app_path(scope)
         route = self.routes.get(path) if kind == "http" else None
         if route is not None:
@@ -163,15 +173,21 @@ class AuthMiddleware:
     async def _from_bearer(self, value: bytes) -> Resolution:
         """``Authorization: Bearer <access token>``, checked by the same verifier: a user's
         access token from our client, or a machine's (client credentials) from another."""
+        error: AuthError
         try:
             claims = await self.auth.verifier.verify_bearer_token(value.decode("ascii"))
         except UnicodeDecodeError:
-            return Resolution(error=TokenRejected("token_malformed"))
-        except (TokenRejected, ProviderUnavailable) as exc:
+            error = TokenRejected("token_malformed")
+        except TokenRejected as exc:
+            error = exc
+        except ProviderUnavailable as exc:
             return Resolution(error=exc)
-        if claims["client_id"] != self.auth.settings.client_id:
-            return Resolution(bearer_machine=Machine.from_claims(claims))
-        return Resolution(bearer_user=User.from_claims(EMPTY, claims))
+        else:
+            if claims["client_id"] != self.auth.settings.client_id:
+                return Resolution(bearer_machine=Machine.from_claims(claims))
+            return Resolution(bearer_user=User.from_claims(EMPTY, claims))
+        self.auth.events.failed("bearer_rejected", error)
+        return Resolution(error=error)
 
     def _allowed(self, path: str, caller: User | Machine | None) -> bool:
         """A plain protected prefix asks for a signed-in user; a rule for what it names."""
@@ -184,6 +200,7 @@ class AuthMiddleware:
                       outcome: Resolution | None) -> None:
         """A known caller without the group or scope the path asks for: 403 ``forbidden``, the
         app's page for a navigation, JSON for an API caller (refreshed cookies still written)."""
+        self.auth.events.emit("denied", "failure", code="forbidden", reason="forbidden")
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
@@ -210,6 +227,9 @@ class AuthMiddleware:
         here = return_to(scope)
         prefix = url_prefix(scope)  # the URLs we hand out go back under the app's mount prefix
         response: Response
+        denial = AuthError.of("csrf_failed", "cross_site") if forged else \
+            error or AuthError.of("login_required")
+        auth.events.failed("denied", denial)
         if forged or isinstance(error, ProviderUnavailable):
             # The cookies were ignored or could not be checked: whether someone is signed in is
             # unknown, so an error page must not say (scope without the user key means unknown).

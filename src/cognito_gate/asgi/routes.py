@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..core.errors import AuthError
+from ..core.events import sub_of
 from ..core.flow import MAX_PENDING, TX_LIFETIME
 from ..core.returnto import safe_return_to
 from .auth import USER_KEY, CognitoAuth
@@ -119,6 +120,7 @@ class AuthRoutes:
             return await self._fail(request, exc, clear_tx, cookies=cookies,
                                     return_to=tx.return_to)
         log.info("sign-in completed")
+        auth.events.emit("signin", "success", sub=signed.user.sub)
         response = RedirectResponse(base + signed.return_to, 303, headers=NO_STORE)
         response.raw_headers.extend(clear_tx + writes)
         return response  # the loop breaker resets once the browser is back with the session
@@ -136,11 +138,13 @@ class AuthRoutes:
                         "service.", action=_logout_form(action, csrf))
         if _cross_site(request, self._origin):
             log.info("logout refused (cross_site)")
+            auth.events.emit("signout", "failure", code="csrf_failed", reason="cross_site")
             return await self.auth.render(request, AuthError.of("csrf_failed"))
         if data is not None and not _same_origin(request, self._origin):
             given = await _form_field(request, "csrf")
             if given is None or not auth.csrf.check(data.sid, given):
                 log.info("logout refused (csrf_token)")
+                auth.events.emit("signout", "failure", code="csrf_failed", reason="csrf_token")
                 return await self.auth.render(request, AuthError.of("csrf_failed"))
         if data is not None:
             auth.end_session(data)
@@ -152,6 +156,7 @@ class AuthRoutes:
             if name.startswith(auth.flow.tx_prefix) or name == auth.loop_cookie:
                 response.raw_headers.append(auth.policy.delete(name))
         log.info("signed out")
+        auth.events.emit("signout", "success", sub=None if data is None else sub_of(data.id_token))
         return response
 
     def _redirect_uri(self, request: Request) -> str:
@@ -184,6 +189,7 @@ class AuthRoutes:
                     *, cookies: dict[str, str], return_to: str = "/") -> Response:
         level = logging.ERROR if error.code == "client_rejected" else logging.INFO
         log.log(level, "callback rejected (%s)", error.reason)
+        self.auth.events.failed("signin", error)
         if not any(name in cookies for name in self.auth.sessions.names.chunks):
             request.scope[USER_KEY] = None  # known: nobody is signed in in this browser
         retry = url_prefix(request.scope) + self.auth.login_href(return_to)

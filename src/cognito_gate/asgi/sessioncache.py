@@ -50,7 +50,7 @@ class HotEntry(NamedTuple):
 class SessionCache:
     """Verified sessions keyed by their session cookie bytes; see the module docstring."""
 
-    __slots__ = ("_entries", "_first", "_names", "by_key", "maxsize")
+    __slots__ = ("_entries", "_first", "_names", "by_key", "hits", "maxsize", "misses")
 
     def __init__(self, chunk_names: Sequence[str], maxsize: int) -> None:
         self._names = tuple(chunk_names)
@@ -59,10 +59,21 @@ class SessionCache:
         self._entries: OrderedDict[bytes, HotEntry] = OrderedDict()
         # The middleware reads entries in place on its hot path: a call costs more than the test.
         self.by_key = self._entries.get
+        # Requests served from the cache, and those that found nothing fresh in it: plain
+        # integers (the middleware's hot path adds its hits itself), read when metrics are scraped.
+        self.hits = self.misses = 0
 
     def get(self, header: bytes, now: float) -> HotEntry | None:
         """The entry for this exact ``Cookie`` header (or for the same session cookies in a header
         that differs elsewhere) while it is fresh; None otherwise."""
+        entry = self._find(header, now)
+        if entry is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return entry
+
+    def _find(self, header: bytes, now: float) -> HotEntry | None:
         i = header.find(self._first)
         if i < 0:
             return None

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import time
 from typing import Any
 
 import httpx
@@ -27,7 +28,7 @@ from joserfc.jwk import RSAKey
 
 from .clock import Clock
 from .errors import ProviderUnavailable, TokenRejected
-from .provider import call, json_body, unavailable
+from .provider import Observer, call, json_body, unavailable, unobserved
 from .tokens import deadline_for
 
 __all__ = ["JWKSCache", "usable_keys"]
@@ -83,8 +84,10 @@ class JWKSCache:
     def __init__(
         self, url: str, http: httpx.AsyncClient, clock: Clock, *,
         max_age: float = 3600, stale_max: float = 86400, cooldown: float = 10,
+        observe: Observer = unobserved,
     ) -> None:
         self.url = url
+        self._observe = observe
         self._http = http
         self._deadline = deadline_for(http)
         self._clock = clock
@@ -135,14 +138,19 @@ class JWKSCache:
         return await asyncio.shield(self._inflight)
 
     async def _fetch(self) -> bool:
+        started = time.perf_counter()
+        error = None
         try:
             answer = await call(self._http, "GET", self.url, what="jwks",
                                 deadline=self._deadline, headers={"accept": "application/json"})
             if answer.status != 200:
                 raise unavailable("jwks", f"http_{answer.status}")
-            keys, reason = usable_keys(json_body(answer, "jwks")), "jwks_no_keys"
+            keys = usable_keys(json_body(answer, "jwks"))
+            if not keys:
+                raise ProviderUnavailable("jwks_no_keys")
         except ProviderUnavailable as exc:
-            keys, reason = {}, exc.reason
+            keys, error = {}, exc
+        self._observe("jwks", time.perf_counter() - started, error)
         now = self._clock.now()
         if keys:
             self._keys, self._fetched_at, self._failures, self._next_try = keys, now, 0, now
@@ -150,5 +158,6 @@ class JWKSCache:
         self._failures += 1
         self._next_try = now + min(_MAX_BACKOFF, self._cooldown * 2 ** (self._failures - 1))
         level = logging.ERROR if self._fetched_at is None else logging.WARNING
+        reason = error.reason if error is not None else "jwks_no_keys"
         log.log(level, "jwks: fetch failed (%s); keeping %d cached keys", reason, len(self._keys))
         return False

@@ -22,7 +22,7 @@ import json
 import math
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC
 from email.utils import parsedate_to_datetime
@@ -32,7 +32,8 @@ import httpx
 
 from .errors import RETRY_AFTER_MAX, ProviderUnavailable
 
-__all__ = ["MAX_BODY", "Answer", "call", "json_body", "retry_after", "unavailable"]
+__all__ = ["MAX_BODY", "Answer", "Observer", "call", "json_body", "retry_after", "unavailable",
+           "unobserved"]
 
 MAX_BODY = 256 * 1024  # Cognito's answers: tokens 5–20 KB with many groups, the JWKS ~1 KB
 _DELTA_SECONDS = re.compile(r"[0-9]+")  # ASCII only, unlike \d or str.isdigit
@@ -47,6 +48,15 @@ class Answer:
     status: int
     headers: httpx.Headers
     body: bytes
+
+
+# Told about every call to the provider: (endpoint, seconds it took, the ProviderUnavailable it
+# ended in or None). ``CognitoAuth`` passes ``Events.provider_call`` (latency, outage events).
+Observer = Callable[[str, float, ProviderUnavailable | None], None]
+
+
+def unobserved(endpoint: str, seconds: float, error: ProviderUnavailable | None) -> None:
+    """The ``Observer`` of a client nobody watches."""
 
 
 def unavailable(what: str, reason: str, answer: Answer | None = None) -> ProviderUnavailable:

@@ -30,6 +30,7 @@ from typing import Any
 from .claims import check_at_hash, check_same_session
 from .clock import Clock
 from .errors import AuthError, ProviderRejected, ProviderUnavailable, TokenRejected
+from .events import Events
 from .session import SessionData
 from .tokens import TokenClient
 from .ttlcache import ExpiringLRU
@@ -83,8 +84,9 @@ class Refresher:
 
     def __init__(self, tokens: TokenClient, verifier: TokenVerifier, clock: Clock, *,
                  reuse_seconds: float = 30, cooloff_seconds: float = 10,
-                 keep_seconds: float = 12 * 3600) -> None:
+                 keep_seconds: float = 12 * 3600, events: Events | None = None) -> None:
         self._tokens = tokens
+        self._events = events or Events(clock, hook=None)
         self._verifier = verifier
         self._clock = clock
         self._reuse = reuse_seconds
@@ -135,6 +137,7 @@ class Refresher:
             _check_continuity(old_claims, id_claims)
         except ProviderUnavailable as exc:
             log.warning("refresh: provider unavailable (%s)", exc.reason)
+            self._events.failed("refresh", exc, sub=old_claims.get("sub"))
             cooloff = max(self._cooloff, exc.provider_retry_after or 0)
             self._recent.put(key, exc, self._clock.now() + cooloff)
             raise
@@ -144,14 +147,17 @@ class Refresher:
                 # the whole site out: keep the session, as in an outage.
                 log.error("refresh: unusable answer from the token endpoint (%s)", exc.reason)
                 kept = ProviderUnavailable(exc.reason)
+                self._events.failed("refresh", kept, sub=old_claims.get("sub"))
                 self._recent.put(key, kept, self._clock.now() + self._cooloff)
                 raise kept from None
             log.info("refresh: session ended (%s)", exc.reason)
             self._unsent.pop(key)
             ended = AuthError.of("session_ended", reason=exc.reason)
+            self._events.failed("refresh", ended, sub=old_claims.get("sub"), outcome="refused")
             self._recent.put(key, ended, self._clock.now() + self._reuse)
             raise ended from None
         result = Refreshed(session.replace_tokens(tokens.id_token, tokens.access_token, sent),
                            id_claims, access_claims, key)
+        self._events.emit("refresh", "success", sub=id_claims.get("sub"))
         self._recent.put(key, result, self._clock.now() + self._reuse)
         return result

@@ -14,13 +14,14 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from .errors import AuthError, ProviderRejected, ProviderUnavailable
-from .provider import call, json_body, unavailable
+from .provider import Observer, call, json_body, unavailable, unobserved
 from .redact import SECRET, redacted_repr
 
 __all__ = ["DEADLINE", "TokenClient", "TokenSet", "deadline_for", "default_http_client"]
@@ -91,8 +92,9 @@ class TokenClient:
     """Calls ``/oauth2/token`` and ``/oauth2/revoke`` of one app client."""
 
     def __init__(self, *, token_url: str, revoke_url: str, client_id: str, client_secret: str,
-                 http: httpx.AsyncClient) -> None:
+                 http: httpx.AsyncClient, observe: Observer = unobserved) -> None:
         self._token_url = token_url
+        self._observe = observe
         self._revoke_url = revoke_url
         self._http = http
         self._deadline = deadline_for(http)
@@ -117,19 +119,36 @@ class TokenClient:
     async def revoke(self, refresh_token: str) -> bool:
         """Revoke a refresh token (LO-03). Failures are logged, never raised: sign-out goes on.
         Cognito answers 200 with an empty body; nothing in the body is used."""
+        started = time.perf_counter()
         try:
             answer = await call(self._http, "POST", self._revoke_url, what="revoke",
                                 deadline=self._deadline, headers=self._headers,
                                 data={"token": refresh_token})
+            if answer.status >= 500 or answer.status == 429:
+                raise unavailable("revoke", f"http_{answer.status}", answer)
         except ProviderUnavailable as exc:
+            self._observe("revoke", time.perf_counter() - started, exc)
             log.warning("revoke: failed (%s)", exc.reason)
             return False
+        self._observe("revoke", time.perf_counter() - started, None)
         if answer.status != 200:
             log.warning("revoke: failed (http_%d)", answer.status)
             return False
         return True
 
     async def _post_token(self, form: dict[str, str]) -> Any:
+        """One token-endpoint call, its latency and outcome told to the observer."""
+        started = time.perf_counter()
+        error = None
+        try:
+            return await self._token_answer(form)
+        except ProviderUnavailable as exc:
+            error = exc
+            raise
+        finally:
+            self._observe("token", time.perf_counter() - started, error)
+
+    async def _token_answer(self, form: dict[str, str]) -> Any:
         answer = await call(self._http, "POST", self._token_url, what="token",
                             deadline=self._deadline, headers=self._headers, data=form)
         if answer.status == 200:

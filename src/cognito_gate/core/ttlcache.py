@@ -20,7 +20,7 @@ class ExpiringLRU(Generic[K, V]):
     still live rather than a full cache of dead entries waiting for LRU eviction.
     """
 
-    __slots__ = ("_data", "_now", "_puts", "_sweep_every", "maxsize")
+    __slots__ = ("_data", "_now", "_puts", "_sweep_every", "hits", "maxsize", "misses")
 
     def __init__(self, maxsize: int, now: Callable[[], float] | None = None) -> None:
         self.maxsize = maxsize
@@ -28,15 +28,19 @@ class ExpiringLRU(Generic[K, V]):
         self._now = now
         self._puts = 0
         self._sweep_every = max(64, maxsize // 8)
+        self.hits = self.misses = 0  # look-ups served and not, for the metrics
 
     def get(self, key: K, now: float) -> V | None:
         item = self._data.get(key)
         if item is None:
+            self.misses += 1
             return None
         if now >= item[1]:
             del self._data[key]
+            self.misses += 1
             return None
         self._data.move_to_end(key)
+        self.hits += 1
         return item[0]
 
     def put(self, key: K, value: V, expires_at: float) -> None:
