@@ -217,19 +217,18 @@ class AuthMiddleware:
         """No user on a protected path: 403 for a cross-site unsafe request, 401 JSON for APIs,
         303 to sign in for pages (with the loop breaker), or the page for a provider outage;
         offending cookies are cleared."""
+        auth = self.auth
+        error = outcome.error if outcome is not None else None
+        auth.events.failed("denied", AuthError.of("csrf_failed", "cross_site") if forged
+                           else error or AuthError.of("login_required"))
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 1008})
             return
-        auth = self.auth
-        error = outcome.error if outcome is not None else None
         request = Request(scope, receive)
         api = is_api_call(scope["headers"])
         here = return_to(scope)
         prefix = url_prefix(scope)  # the URLs we hand out go back under the app's mount prefix
         response: Response
-        denial = AuthError.of("csrf_failed", "cross_site") if forged else \
-            error or AuthError.of("login_required")
-        auth.events.failed("denied", denial)
         if forged or isinstance(error, ProviderUnavailable):
             # The cookies were ignored or could not be checked: whether someone is signed in is
             # unknown, so an error page must not say (scope without the user key means unknown).
