@@ -24,7 +24,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 Probe = Callable[[Scope], bool]
 
-CASES = ("bare", "baseline", "hot", "hotpub", "anon", "nocache", "session", "null", "dict")
+CASES = ("bare", "baseline", "basesess", "hot", "hotpub", "anon", "nocache", "session", "null",
+         "dict")
 PATHS = ("/protected", "/public")
 
 
@@ -116,7 +117,7 @@ def build(
     """The ASGI app for one case. `cfg` is the fixture config (see fixture.py); `http` is an
     optional httpx.AsyncClient our library uses to reach Cognito (in-process runs)."""
     make = raw_app if flavour == "raw" else starlette_app
-    if case in ("bare", "baseline"):
+    if case in ("bare", "baseline", "basesess"):
         return make(_never)
     if case == "null":
         return null_middleware(make(_never))

@@ -105,15 +105,16 @@ async def check(app: ASGIApp, case: str, fx: fixture.Fixture) -> None:
 
 async def _loop(app: ASGIApp, base: Scope, n: int) -> float:
     """`n` sequential calls. Each gets a fresh scope and fresh header bytes, as from a server:
-    a bytes object caches its hash, and reusing one would hide the cost of hashing a cookie."""
+    a bytes object caches its hash, and reusing one would hide the cost of hashing a cookie.
+    Returns the thread's CPU seconds."""
     headers = base["headers"]
-    t0 = time.perf_counter()
+    t0 = time.thread_time()  # CPU time: on a shared machine, wall time counts others' turns
     for _ in range(n):
         scope = dict(base)
         scope["headers"] = [(k, v[:-1] + v[-1:]) for k, v in headers]
         scope["state"] = {}
         await app(scope, _receive, _noop_send)
-    return time.perf_counter() - t0
+    return time.thread_time() - t0
 
 
 async def time_case(

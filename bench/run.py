@@ -12,13 +12,17 @@ Serves one tiny endpoint with uvicorn (uvloop + httptools, one worker, access lo
   (3) our middleware, an anonymous request to a public route
   (4) our middleware with its verified-claims cache switched off        (verify every request)
   (5) Starlette's SessionMiddleware holding the same three tokens       (Authlib-style)
-  (1') no auth middleware, no cookie                                    (reference for (3))
+  (1') no auth middleware, no cookie                                    (base of (3))
+  (1s) no auth middleware, the cookie of (5)                            (base of (5))
   (7) a pure-ASGI middleware with a plain dict of claims keyed by the cookie (the issue's
       reference: no expiry, bound, protection or refresh); (6) pass-through, with --floor
 
-Runs are interleaved (every round runs every case once, in a rotated order) and repeated; the
-table shows medians over rounds, and each ratio is the median of the per-round ratios to (1) of
-the same round. Then: the refresh storm, many sessions, and sign-in throughput (extras.py).
+Every row is compared like with like: with the no-auth case that sends the same bytes (its
+base). Every server is up at once; each round runs one short burst of every case in a rotated
+order, and a ratio is the median over many rounds of the per-round ratios, so slow drift of a
+shared machine cancels. Beside req/s the table gives the server's CPU time per request (read
+from /proc before and after each burst), which swings far less than req/s. Then: the refresh
+storm, many sessions, and sign-in throughput (extras.py).
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class Case:
     cookie: str | None  # fixture key of the Cookie header value, or None
     expect: bytes  # response body the pre-flight check requires
     needs_library: bool
+    base: str = "baseline"  # the no-auth case sending the same bytes: this row's ratio is to it
 
 
 CASES: dict[str, Case] = {
@@ -82,7 +87,8 @@ CASES: dict[str, Case] = {
             b"ok:1",
             True,
         ),
-        Case("anon", "(3)  ours, anonymous, public route", "/public", None, b"ok:0", True),
+        Case("anon", "(3)  ours, anonymous, public route", "/public", None, b"ok:0", True,
+             base="bare"),
         Case(
             "nocache",
             "(4)  ours, claims cache off (verify every req)",
@@ -98,8 +104,18 @@ CASES: dict[str, Case] = {
             "cookie_session",
             b"ok:1",
             False,
+            base="basesess",
         ),
-        Case("bare", "(1') no auth, no cookie", "/public", None, b"ok:0", False),
+        Case("bare", "(1') no auth, no cookie", "/public", None, b"ok:0", False, base="bare"),
+        Case(
+            "basesess",
+            "(1s) no auth, the cookie of (5)",
+            "/protected",
+            "cookie_session",
+            b"ok:0",
+            False,
+            base="basesess",
+        ),
         Case(
             "null",
             "(6)  pure-ASGI pass-through middleware",
@@ -173,14 +189,38 @@ def preflight(server: servers.Server, case: Case, fx: fixture.Fixture) -> None:
 class Row:
     key: str
     label: str
+    base: str
     cookie_bytes: int
     rps: float
     p50_ms: float
     p99_ms: float
-    ratio: float | None
+    cpu_us: float | None  # server CPU time per request, median over rounds
+    ratio: float | None  # median over rounds of req/s / req/s of its base in the same round
+    cpu_ratio: float | None  # median over rounds of base CPU per request / this CPU per request
     best_ratio: float | None
     rounds_rps: list[float]
     errors: int
+
+
+def _burst(server: servers.Server, script: str, *, seconds: float,
+           connections: int) -> tuple[loadgen.WrkResult, float | None]:
+    """One wrk run and the server's CPU time per request during it (µs), None if unreadable."""
+    cpu0 = servers.cpu_seconds(server.proc.pid)
+    res = loadgen.run(server.url, script, seconds=seconds, connections=connections)
+    cpu1 = servers.cpu_seconds(server.proc.pid)
+    if cpu0 is None or cpu1 is None or not res.requests:
+        return res, None
+    return res, (cpu1 - cpu0) / res.requests * 1e6
+
+
+def with_bases(cases: list[Case]) -> list[Case]:
+    """``cases`` and, first, every case one of them is compared with."""
+    out: list[Case] = []
+    for case in cases:
+        for key in (case.base, case.key):
+            if all(c.key != key for c in out):
+                out.append(CASES[key])
+    return out
 
 
 def measure(
@@ -197,6 +237,11 @@ def measure(
     ready_timeout: float = 30.0,
     log: bool = True,
 ) -> dict[str, Row]:
+    """Every server up at once; each round runs one short burst of every case in a rotated
+    order, and a case's ratios are the medians over rounds of its ratios to its own base (the
+    no-auth case that sends the same bytes) in the same round, so drift of the machine cancels.
+    """
+    cases = with_bases(cases)
     started: dict[str, servers.Server] = {}
     scripts: dict[str, str] = {}
     try:
@@ -213,37 +258,21 @@ def measure(
                 started[case.key].url, scripts[case.key], seconds=warmup, connections=connections
             )
         results: dict[str, list[loadgen.WrkResult]] = {c.key: [] for c in cases}
-        # Per-round ratio of a case: its req/s over the mean of the baseline runs right before
-        # and right after it (B X B Y B ...), so slow drifts of the machine cancel out.
-        paired: dict[str, list[float]] = {c.key: [] for c in cases}
-        others = [c for c in cases if c.key != "baseline"]
-        has_base = len(others) < len(cases)
-
-        def one(case: Case, rnd: int) -> loadgen.WrkResult:
-            res = loadgen.run(
-                started[case.key].url, scripts[case.key], seconds=seconds, connections=connections
-            )
-            results[case.key].append(res)
-            if log:
-                print(
-                    f"  round {rnd + 1}/{rounds}  {case.label:<48} {res.rps:>9,.0f} req/s"
-                    f"  p99 {res.p99_us / 1000:.2f} ms",
-                    flush=True,
-                )
-            return res
-
+        cpus: dict[str, list[float | None]] = {c.key: [] for c in cases}
         for rnd in range(rounds):
-            shift = rnd % max(1, len(others))
-            order = others[shift:] + others[:shift]
-            before = one(CASES["baseline"], rnd) if has_base else None
-            for case in order:
-                res = one(case, rnd)
-                after = one(CASES["baseline"], rnd) if has_base else None
-                if before is not None and after is not None:
-                    paired[case.key].append(res.rps / ((before.rps + after.rps) / 2))
-                before = after
-            if has_base:
-                paired["baseline"].append(1.0)
+            shift = rnd % len(cases)
+            for case in cases[shift:] + cases[:shift]:
+                res, cpu = _burst(started[case.key], scripts[case.key], seconds=seconds,
+                                  connections=connections)  # fmt: skip
+                results[case.key].append(res)
+                cpus[case.key].append(cpu)
+                if log:
+                    us = f"{cpu:6.1f} µs/req" if cpu is not None else ""
+                    print(
+                        f"  round {rnd + 1}/{rounds}  {case.label:<48} {res.rps:>9,.0f} req/s"
+                        f"  p99 {res.p99_us / 1000:.2f} ms  {us}",
+                        flush=True,
+                    )
         for case in cases:  # still serving correctly after the load?
             preflight(started[case.key], case, fx)
     finally:
@@ -253,23 +282,25 @@ def measure(
             os.unlink(path)
 
     rows: dict[str, Row] = {}
-    base = results.get("baseline")
     for case in cases:
-        rs = results[case.key]
-        ratio = best_ratio = None
-        if base and paired[case.key]:
-            ratio = statistics.median(paired[case.key])
-            best_ratio = max(r.rps for r in rs) / max(b.rps for b in base)
+        rs, cs = results[case.key], cpus[case.key]
+        base_rs, base_cs = results[case.base], cpus[case.base]
+        ratios = [r.rps / b.rps for r, b in zip(rs, base_rs, strict=True) if b.rps]
+        cpu_ratios = [b / c for c, b in zip(cs, base_cs, strict=True) if c and b]
+        known = [c for c in cs if c is not None]
         cookie = fx[case.cookie] if case.cookie else ""
         rows[case.key] = Row(
             key=case.key,
             label=case.label,
+            base=case.base,
             cookie_bytes=len(cookie.encode()),
             rps=statistics.median(r.rps for r in rs),
             p50_ms=statistics.median(r.p50_us for r in rs) / 1000,
             p99_ms=statistics.median(r.p99_us for r in rs) / 1000,
-            ratio=ratio,
-            best_ratio=best_ratio,
+            cpu_us=statistics.median(known) if known else None,
+            ratio=statistics.median(ratios) if ratios else None,
+            cpu_ratio=statistics.median(cpu_ratios) if cpu_ratios else None,
+            best_ratio=max(r.rps for r in rs) / max(b.rps for b in base_rs),
             rounds_rps=[round(r.rps) for r in rs],
             errors=sum(r.errors for r in rs),
         )
@@ -278,72 +309,63 @@ def measure(
 
 def print_table(rows: dict[str, Row]) -> None:
     print(
-        f"{'case':<48} {'cookie B':>8} {'req/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'x(1)':>6}"
-        f" {'best':>6} {'spread':>7}"
+        f"{'case':<48} {'base':>8} {'cookie B':>8} {'req/s':>9} {'p99 ms':>7} {'x base':>6}"
+        f" {'cpu µs':>7} {'cpu x':>6} {'spread':>7}"
     )
-    print("-" * 103)
+    print("-" * 114)
     for row in rows.values():
         ratio = f"{row.ratio:.2f}" if row.ratio is not None else "-"
-        best = f"{row.best_ratio:.2f}" if row.best_ratio is not None else "-"
+        cpu = f"{row.cpu_us:.1f}" if row.cpu_us is not None else "-"
+        cpu_ratio = f"{row.cpu_ratio:.2f}" if row.cpu_ratio is not None else "-"
         err = f"  ({row.errors} errors)" if row.errors else ""
         spread = (max(row.rounds_rps) - min(row.rounds_rps)) / row.rps * 100 if row.rps else 0
+        base = rows[row.base].label.split()[0] if row.base in rows else row.base
         print(
-            f"{row.label:<48} {row.cookie_bytes:>8,} {row.rps:>9,.0f} {row.p50_ms:>7.2f}"
-            f" {row.p99_ms:>7.2f} {ratio:>6} {best:>6} {spread:>6.0f}%{err}"
+            f"{row.label:<48} {base:>8} {row.cookie_bytes:>8,} {row.rps:>9,.0f}"
+            f" {row.p99_ms:>7.2f} {ratio:>6} {cpu:>7} {cpu_ratio:>6} {spread:>6.0f}%{err}"
         )
     print(
-        "x(1) = median over rounds of req/s / mean of the (1) runs just before and after;\n"
-        "best = best round / best round of (1);\n"
+        "base   = the no-auth case sending the same bytes, run in every round beside this one;\n"
+        "x base = median over rounds of req/s / req/s of the base in the same round;\n"
+        "cpu µs = the server's CPU time per request (/proc/PID/task/*/schedstat), median;\n"
+        "cpu x  = median over rounds of the base's CPU per request / this row's (1.00 = free);\n"
         "spread = (max - min) / median of the per-round req/s (noise from other work)"
     )
 
 
 def print_targets(rows: dict[str, Row]) -> list[str]:
-    """Each target judged on the median ratios; the best-round ratio is shown alongside."""
+    """Each target judged on the median CPU-per-request ratio (steadier than req/s on a shared
+    machine), with the req/s ratio shown alongside."""
     lines: list[str] = []
 
-    def pair(num: str, den: str) -> tuple[float, float] | None:
-        a, b = rows.get(num), rows.get(den)
-        if a is None or b is None:
-            return None
-        if a.ratio is None or a.best_ratio is None or not b.ratio or not b.best_ratio:
-            return None
-        if den == "baseline":
-            return a.ratio, a.best_ratio
-        return a.ratio / b.ratio, a.best_ratio / b.best_ratio
-
     def check(name: str, num: str, den: str, target: float) -> None:
-        got = pair(num, den)
-        if got is None:
+        a, b = rows.get(num), rows.get(den)
+        if a is None or b is None or a.cpu_us is None or b.cpu_us is None:
             lines.append(f"  [n/a ]  {name}: not measured")
             return
-        value, best = got
-        mark = "MET " if value >= target else "MISS"
-        lines.append(
-            f"  [{mark}]  {name}: {value:.2f}x (target >= {target:.2f}x; best rounds {best:.2f}x)"
-        )
+        if a.base == den:  # against its own base: the per-round medians
+            cpu, rps = a.cpu_ratio or 0.0, a.ratio or 0.0
+        else:  # two middlewares: their medians
+            cpu, rps = b.cpu_us / a.cpu_us, a.rps / b.rps
+        mark = "MET " if cpu >= target else "MISS"
+        lines.append(f"  [{mark}]  {name}: {cpu:.2f}x by CPU per request (target >= "
+                     f"{target:.2f}x); {rps:.2f}x by req/s")
 
     check("hot path (2) / baseline (1)", "hot", "baseline", 0.90)
-    check("anonymous (3) / baseline (1)", "anon", "baseline", 0.95)
+    check("anonymous (3) / no auth, no cookie (1')", "anon", "bare", 0.97)
     check("hot path (2) / verify-every-request (4)", "hot", "nocache", 2.0)
     check("hot path (2) / SessionMiddleware (5)", "hot", "session", 1.0)
-    got = pair("anon", "bare") if "bare" in rows else None
-    if got is not None and rows["bare"].ratio:
-        lines.append(
-            f"  [info]  anonymous (3) / no-auth-no-cookie (1'): {got[0]:.2f}x"
-            f" (best rounds {got[1]:.2f}x)"
-        )
     return lines
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     ap.add_argument(
-        "--quick", action="store_true", help="short run without (2b), (1') and (7), under a minute"
+        "--quick", action="store_true", help="short run without (2b) and (7), about a minute"
     )
-    ap.add_argument("--rounds", type=int, help="interleaved rounds (default 5, quick 2)")
-    ap.add_argument("--seconds", type=int, help="seconds per wrk run (default 2, quick 1)")
-    ap.add_argument("--warmup", type=int, help="seconds of warm-up per case (default 2, quick 1)")
+    ap.add_argument("--rounds", type=int, help="interleaved rounds (default 12, quick 4)")
+    ap.add_argument("--seconds", type=int, help="seconds per wrk burst (default 1)")
+    ap.add_argument("--warmup", type=int, help="seconds of warm-up per case (default 1)")
     ap.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     ap.add_argument(
         "--app",
@@ -382,21 +404,19 @@ def main(argv: list[str] | None = None) -> int:
         return run_boosted()
     pin_self()
 
-    rounds = args.rounds or (2 if args.quick else 5)
-    seconds = args.seconds or (1 if args.quick else 2)
-    warmup = args.warmup or (1 if args.quick else 2)
+    rounds = args.rounds or (4 if args.quick else 12)
+    seconds = args.seconds or 1
+    warmup = args.warmup or 1
     have_lib = inproc.library_available() and not args.stand_in
     skip = {"null"} if not args.floor else set()
     if args.quick and not args.floor:
-        skip |= {"hotpub", "bare", "dict"}
+        skip |= {"hotpub", "dict"}
     default_cases = [k for k in CASES if k not in skip]
     wanted = args.cases.split(",") if args.cases else list(default_cases)
     unknown = [k for k in wanted if k not in CASES]
     if unknown:
         ap.error(f"unknown cases: {unknown}")
     cases = [CASES[k] for k in wanted if have_lib or not CASES[k].needs_library]
-    if cases and cases[0].key != "baseline":  # every ratio needs (1)
-        cases = [CASES["baseline"]] + [c for c in cases if c.key != "baseline"]
 
     t0 = time.monotonic()
     print("cognito-gate benchmark (issue 5)")
@@ -409,8 +429,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"load     {machine.loadavg()} (other work on the machine makes runs noisy)")
     print(
-        f"runs     {rounds} rounds x {seconds}s per case after {warmup}s warm-up, (1) run between"
-        " every two cases; medians; ratio = median of per-round ratios to the adjacent (1) runs"
+        f"runs     {rounds} rounds x {seconds}s per case after {warmup}s warm-up, every server up"
+        " at once, each round every case in a rotated order; ratios = medians of per-round ratios"
+        " to the base of the same round"
     )
 
     report: dict[str, Any] = {"header": machine.header_lines(), "args": vars(args)}
