@@ -140,3 +140,47 @@ def test_session_cache_size_defaults_to_the_claims_cache_size(
 ):
     auth = CognitoAuth(make_settings(**over), http=http)
     assert (auth.hot.maxsize, auth.verifier._cache.maxsize) == (sessions, claims)
+
+
+async def test_an_anonymous_request_to_a_public_path_skips_the_slow_path(auth: CognitoAuth):
+    """No cookie and no Authorization: the app gets the server's own ``send`` and the user key
+    (None), and nothing of ``_handle`` runs — the cheapest thing the middleware does."""
+    seen: dict[str, Any] = {}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.update(user=scope["cognito_gate.user"], send=send)
+
+    middleware = auth.wrap(app)
+
+    async def no_slow_path(*args: Any) -> None:
+        raise AssertionError("an anonymous public request went through _handle")
+
+    middleware._handle = no_slow_path  # type: ignore[attr-defined]
+
+    async def send(message: Any) -> None:
+        return None
+
+    scope = {"type": "http", "method": "GET", "path": "/public", "root_path": "",
+             "headers": [(b"host", b"app.example.com")]}
+    await middleware(scope, None, send)  # type: ignore[arg-type]
+    assert seen == {"user": None, "send": send}
+
+
+@pytest.mark.parametrize(("path", "headers"), [
+    ("/protected", []),                                   # must be denied
+    ("/protected/../protected", []),                      # ProtectedPaths' careful test
+    ("/login", []),                                       # the library's own route
+    ("/public", [(b"authorization", b"Bearer x.y.z")]),   # a bearer token to check
+])
+async def test_anonymous_requests_that_need_a_decision_still_take_the_slow_path(
+        auth: CognitoAuth, path: str, headers: list[tuple[bytes, bytes]]):
+    middleware = auth.wrap(Starlette())
+    calls: list[str] = []
+
+    async def slow(scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append(scope["path"])
+
+    middleware._handle = slow  # type: ignore[attr-defined]
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": headers}
+    await middleware(scope, None, None)  # type: ignore[arg-type]
+    assert calls == [path]

@@ -66,13 +66,26 @@ class AuthMiddleware:
         ``_handle`` would (the user and the CSRF token on the scope, no-store on the response)
         but goes there in a few lines touching few objects: at a busy server every line and
         object a request touches costs, and going through ``_handle`` cost 2 % of a whole request
-        (bench/README.md)."""
-        if scope["type"] == "http" and scope["method"] in _SAFE_METHODS:
+        (bench/README.md). An anonymous request (no cookie, no ``Authorization``) to a public path
+        goes straight through too, with only the user key written: it should cost the least of
+        anything the middleware does."""
+        if scope["type"] == "http":
             cookie = None
             for name, value in scope["headers"]:
                 if name == b"cookie":
                     cookie = value if cookie is None else b""  # several: _handle joins them
-            if cookie is not None and (at := cookie.find(self._first)) >= 0:
+            if cookie is None:  # anonymous, unless it brings a bearer token
+                for name, _ in scope["headers"]:
+                    if name == b"authorization":
+                        break
+                else:
+                    path = app_path(scope) if scope.get("root_path") else scope["path"]
+                    if path not in self.routes and (
+                            self._protect is None or not self._protect(path)):
+                        scope[USER_KEY] = None
+                        await self.app(scope, receive, send)
+                        return
+            elif scope["method"] in _SAFE_METHODS and (at := cookie.find(self._first)) >= 0:
                 at += len(self._first)  # SessionCache.get's exact-bytes test, written out
                 entry = self._by_key(cookie[at : at + KEY_BYTES])
                 path = app_path(scope) if scope.get("root_path") else scope["path"]
