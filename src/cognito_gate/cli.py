@@ -35,7 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     add_local_parser(commands)
     doctor = commands.add_parser(
         "doctor",
-        help="check the app's COGNITO_* settings against the provider (exit 0: all good, 1: not)",
+        help="check the app's COGNITO_* settings against the provider (exit 0: all good, 1: a "
+        "check failed, 2: the settings cannot be read)",
         description="Read the settings as the app does (environment, then .env) and check them "
         "against the user pool, one line per check with the fix.",
     )

@@ -313,7 +313,8 @@ async def run_checks(settings: Settings, *, http: httpx.AsyncClient | None = Non
 
 
 def main(dotenv: str = ".env") -> int:
-    """The CLI: settings as the app reads them, the report, exit 0 when every check passed."""
+    """The CLI: settings as the app reads them, the report; exit 0 when every check passed, 1
+    when one failed, 2 when the settings cannot be read (the CLI's scheme, README)."""
     from .core.errors import ConfigError
 
     try:
@@ -321,7 +322,7 @@ def main(dotenv: str = ".env") -> int:
     except ConfigError as exc:
         for problem in exc.problems:
             print(Check(False, problem).line())
-        return 1
+        return 2
     checks = asyncio.run(run_checks(settings))
     print(format_report(checks))
     return 0 if all(c.ok for c in checks) else 1

@@ -164,7 +164,7 @@ def test_the_command_reads_the_env_file_and_exits_0_or_1(
     assert out.count("✔") == 10
     assert settings.client_secret not in out
     env.write_text("\n".join(lines[:2]) + "\n")
-    assert cli(["doctor", "--env-file", str(env)]) == 1
+    assert cli(["doctor", "--env-file", str(env)]) == 2  # unreadable settings: a usage error
     assert capsys.readouterr().out.splitlines()[0] == (
         "✖ COGNITO_CLIENT_SECRET: is not set; set it to the app client secret (a confidential "
         "client is required)")
