@@ -48,6 +48,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    from cognito_gate.extras import MissingExtra, need
+
+    try:
+        need("fastapi", "demo", "cognito-gate demo")
+        need("uvicorn", "demo", "cognito-gate demo")
+    except MissingExtra as exc:
+        print(exc, file=sys.stderr)
+        return 2
     from cognito_gate import ConfigError
     from cognito_gate.demo.launch import run_demo
     from cognito_gate.demo.serve import PortInUse

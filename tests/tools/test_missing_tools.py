@@ -81,12 +81,21 @@ def test_a_test_needing_a_missing_tool_skips_locally_and_fails_under_ci(
 
 
 def test_uv_run_installs_no_dev_tools_by_default() -> None:
-    """`uv run cognito-gate demo` syncs the default groups only: none, so no pytest or mypy."""
+    """`uv run cognito-gate demo` syncs the default groups only: the `run` group, which is the
+    package's own demo extra (FastAPI and uvicorn) — no pytest or mypy, and no Flask or Django."""
     import tomllib
 
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert project["tool"]["uv"]["default-groups"] == []
+    assert project["tool"]["uv"]["default-groups"] == ["run"]
+    assert project["dependency-groups"]["run"] == ["cognito-gate[demo]"]
+    extras = project["project"]["optional-dependencies"]
     runtime = " ".join(project["project"]["dependencies"])
+    demo = " ".join(extras["demo"] + extras["fastapi"])
     for tool in ("pytest", "mypy", "ruff", "playwright", "hypothesis"):
         assert tool not in runtime
+        assert tool not in demo
         assert any(d.startswith(tool) for d in project["dependency-groups"]["dev"])
+    for framework in ("fastapi", "uvicorn", "flask", "django"):
+        assert framework not in runtime  # the core installs no web framework or server
+    assert "flask" not in demo
+    assert "django" not in demo

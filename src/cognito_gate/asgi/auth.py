@@ -52,6 +52,7 @@ __all__ = ["MACHINE_KEY", "USER_KEY", "CognitoAuth", "Resolution", "get_caller",
 log = logging.getLogger("cognito_gate.auth")
 
 CSRF_KEY = "cognito_gate.csrf"
+ERROR_KEY = "cognito_gate.error"  # why a request that brought credentials has no user
 
 ErrorRenderer = Callable[[Request, AuthError], "Response | Awaitable[Response]"]
 

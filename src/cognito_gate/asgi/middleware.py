@@ -22,7 +22,7 @@ from ..core.errors import AuthError, ProviderUnavailable, TokenRejected
 from ..core.events import current_request
 from ..core.readonly import EMPTY
 from ..core.user import User
-from .auth import CSRF_KEY, CognitoAuth, Resolution
+from .auth import CSRF_KEY, ERROR_KEY, CognitoAuth, Resolution
 from .callers import is_api_call, is_cross_site
 from .cookieheader import find_cookie, parse_cookies
 from .fastapi import MACHINE_KEY, UNAVAILABLE_KEY, USER_KEY
@@ -152,6 +152,11 @@ class AuthMiddleware:
             scope[MACHINE_KEY] = machine  # never a User: only scope requirements let it through
         if user is None and outcome is not None and isinstance(outcome.error, ProviderUnavailable):
             scope[UNAVAILABLE_KEY] = outcome.error  # require_user: 503 for a kept session (RF-07)
+        # Why there is no user, for a denial decided later (the sync adapters' decorators).
+        if user is None and forged:
+            scope[ERROR_KEY] = AuthError.of("csrf_failed")
+        elif user is None and outcome is not None and outcome.error is not None:
+            scope[ERROR_KEY] = outcome.error
         protected = self._protect is not None and self._protect(path)
         if protected and user is None and machine is None:
             await self._deny(scope, receive, send, outcome, forged=forged)
@@ -224,6 +229,14 @@ class AuthMiddleware:
             delivered = partial(self.auth.delivered, outcome.authenticated)
             send = _writing(send, outcome.writes, delivered, scope)
         await response(scope, receive, send)
+
+    async def deny(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The answer for no user where the app, not a protect prefix, asked for one (the sync
+        adapters' ``login_required``): as ``_deny`` would give, from what the scope recorded."""
+        error: AuthError | None = scope.get(ERROR_KEY)
+        forged = error is not None and error.code == "csrf_failed"
+        outcome = None if error is None or forged else Resolution(error=error)
+        await self._deny(scope, receive, send, outcome, forged=forged)
 
     async def _deny(self, scope: Scope, receive: Receive, send: Send,
                     outcome: Resolution | None, *, forged: bool = False) -> None:

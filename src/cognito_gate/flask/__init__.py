@@ -1,0 +1,25 @@
+"""Flask: ``CognitoGate(app)``, ``current_user``, ``@login_required``, ``@require_groups``.
+
+Needs the ``flask`` extra (``pip install 'cognito-gate[flask]'``)."""
+
+from ..extras import need
+
+need("flask", "flask", "cognito_gate.flask")
+
+from .extension import (  # noqa: E402  (after the one-line message for a missing Flask)
+    AuthProblem,
+    CognitoGate,
+    current_user,
+    login_required,
+    require_groups,
+    require_scopes,
+)
+
+__all__ = [
+    "AuthProblem",
+    "CognitoGate",
+    "current_user",
+    "login_required",
+    "require_groups",
+    "require_scopes",
+]

@@ -1,0 +1,142 @@
+"""Flask through ``cognito_gate.flask`` against Local Cognito, no mocks: the same sign-in,
+refresh, sign-out and refusals as the ASGI middleware, decided by the same core."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+
+from cognito_gate.flask import AuthProblem
+
+from .flask_app import create_app
+from .sync_world import SyncWorld, sync_world
+
+APP = "http://localhost:8000"
+
+
+@pytest.fixture
+def world() -> Iterator[SyncWorld]:
+    with sync_world(create_app) as w:
+        yield w
+
+
+def test_sign_in_comes_back_to_the_page_asked_for(world: SyncWorld) -> None:
+    user = world.pool.user()
+    first = world.browser.get("/protected?x=1")
+    assert first.status_code == 303
+    assert first.headers["location"] == f"{APP}/login?return_to=/protected%3Fx%3D1"
+    callback = world.sign_in(user.email, user.password, return_to="/protected?x=1")
+    assert callback.status_code == 303
+    assert callback.headers["location"].endswith("/protected?x=1")
+    page = world.browser.get("/protected")
+    assert page.status_code == 200
+    assert f"secret page for {user.email}" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    home = world.browser.get("/")
+    assert f"Signed in as {user.email}" in home.text
+
+
+def test_an_anonymous_api_caller_gets_401_json(world: SyncWorld) -> None:
+    answer = world.browser.get("/api/me", headers={"accept": "application/json"})
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "login_required"
+    assert answer.headers["www-authenticate"] == "Bearer"
+
+
+def test_a_bearer_token_is_verified_by_the_same_core(world: SyncWorld) -> None:
+    user = world.pool.user()
+    token = world.pool.bearer_token(user)
+    answer = world.browser.get("/api/me", headers={"authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert answer.json()["sub"] == user.sub
+
+
+def test_refresh_when_the_access_token_is_due(world: SyncWorld) -> None:
+    user = world.pool.user()
+    world.sign_in(user.email, user.password)
+    assert world.browser.get("/protected").status_code == 200
+    before = world.token_calls()
+    world.pool.advance(3600 - 30)  # inside the refresh margin
+    page = world.browser.get("/protected")
+    assert page.status_code == 200
+    assert user.email in page.text
+    assert world.token_calls() == before + 1
+    assert page.headers.get_list("set-cookie"), "the refreshed session goes out with the page"
+    again = world.browser.get("/protected")
+    assert again.status_code == 200
+    assert world.token_calls() == before + 1
+
+
+def test_refresh_failure_ends_the_session_and_asks_to_sign_in(world: SyncWorld) -> None:
+    user = world.pool.user()
+    world.sign_in(user.email, user.password)
+    world.pool.faults.set("token", error="invalid_grant")
+    world.pool.advance(3600 + 5)
+    page = world.browser.get("/protected")
+    assert page.status_code == 303
+    assert "/login?return_to=/protected" in page.headers["location"]
+    assert page.headers.get_list("set-cookie"), "the dead session's cookies are cleared"
+    api = world.browser.get("/api/me", headers={"accept": "application/json"})
+    assert api.status_code == 401
+
+
+def test_sign_out_needs_the_csrf_token_and_revokes(world: SyncWorld) -> None:
+    user = world.pool.user()
+    world.sign_in(user.email, user.password)
+    home = world.browser.get("/")
+    token = home.text.split('name=csrf\nvalue="')[1].split('"')[0]
+    assert token
+    refused = world.browser.post("/logout", data={"csrf": "wrong"})
+    assert refused.status_code == 403
+    assert world.browser.get("/protected").status_code == 200, "a refused sign-out changes nothing"
+    revokes = world.revoke_calls()
+    done = world.browser.post("/logout", data={"csrf": token})
+    assert done.status_code == 303
+    assert "/logout?" in done.headers["location"]
+    assert world.revoke_calls() == revokes + 1
+    assert world.browser.get("/protected").status_code == 303
+
+
+def test_a_cross_site_post_is_refused(world: SyncWorld) -> None:
+    user = world.pool.user()
+    world.sign_in(user.email, user.password)
+    forged = world.browser.post("/protected", headers={"origin": "https://evil.example"})
+    assert forged.status_code == 403
+    assert "csrf_failed" in forged.text
+    same_site = world.browser.post("/protected", headers={"origin": APP})
+    assert same_site.status_code == 200
+
+
+def test_a_group_gated_page(world: SyncWorld) -> None:
+    reader = world.pool.user(groups=["readers"])
+    world.sign_in(reader.email, reader.password)
+    refused = world.browser.get("/admins")
+    assert refused.status_code == 403
+    assert "forbidden" in refused.text
+    admin_browser = world.new_browser()
+    admin = world.pool.user(groups=["admins"])
+    world.sign_in(admin.email, admin.password, browser=admin_browser)
+    assert admin_browser.get("/admins").status_code == 200
+
+
+def test_error_pages_are_overridable_with_flask_error_handlers() -> None:
+    def app_with_handler(pool, loop) -> Flask:  # type: ignore[no-untyped-def]
+        app = create_app(pool, loop)
+
+        @app.errorhandler(AuthProblem)
+        def styled(problem: AuthProblem) -> tuple[str, int]:
+            return f"<h1>Our own page: {problem.error.code}</h1>", problem.code or 500
+
+        return app
+
+    with sync_world(app_with_handler) as w:
+        user = w.pool.user(groups=["readers"])
+        w.sign_in(user.email, user.password)
+        page = w.browser.get("/admins")
+        assert page.status_code == 403
+        assert "Our own page: forbidden" in page.text
+        callback = w.new_browser().get("/callback/?state=nope&code=x")  # no sign-in pending
+        assert callback.status_code == 400
+        assert "Our own page: signin_expired" in callback.text
