@@ -84,17 +84,6 @@ async def _cached(request: Request) -> HTMLResponse:
     return response
 
 
-async def _group_only(request: Request) -> JSONResponse:
-    """A group-gated API route: the app authorises on ``cognito:groups`` from the tokens."""
-    user = get_user(request)
-    if user is None:
-        return JSONResponse({"error": "login_required"}, status_code=401)
-    group = request.path_params["name"]
-    if group not in user.groups:
-        return JSONResponse({"error": "not_in_group"}, status_code=403)
-    return JSONResponse({"group": group, "sub": user.sub})
-
-
 async def _echo_path(request: Request) -> PlainTextResponse:
     return PlainTextResponse(f"protected content at {request.url.path}")
 
@@ -111,7 +100,6 @@ def sample_app() -> Starlette:
         Route("/api/me", _api_me),
         Route("/api/user", _api_user),
         Route("/api/admin", _api_admin),
-        Route("/api/group/{name}", _group_only),
     ])
 
 
@@ -393,7 +381,7 @@ async def call_asgi(app: Any, method: str, path: str, *, raw_path: bytes, query:
     return started["status"], headers_out, bytes(body)
 
 
-def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
+def build_world(*, protect: Sequence[str] | Mapping[str, Any] = ("/protected", "/api"),
                 client: ClientConfig | None = None, lc: LocalCognito | None = None,
                 settings_overrides: Mapping[str, Any] | None = None,
                 auth_kwargs: Mapping[str, Any] | None = None, app_url: str = APP_URL,
@@ -402,6 +390,7 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
                 prefix: str = "", prefix_by: str = "mount") -> World:
     """Wire Local Cognito (demo pool unless ``lc`` is given) and the sample app together.
 
+    ``protect``: prefixes, or ``{prefix: rule}`` (``groups(…)``, ``scopes(…)``, ``signed_in``).
     ``client``: use this app client instead of the demo one (it is registered with the pool and
     must list ``app_url + "/callback/"`` as a callback URL). ``app_url``: the app's origin
     (``https://…`` gives ``__Host-`` cookies; pair it with such a client). ``clock``: the app's
@@ -432,7 +421,8 @@ def build_world(*, protect: Sequence[str] = ("/protected", "/api"),
         scopes=("openid", "email", "phone", "profile"),
         **dict(settings_overrides or {}),
     )
-    auth = CognitoAuth(settings, protect=tuple(protect), http=provider_http, clock=clock,
+    rules = protect if isinstance(protect, Mapping) else tuple(protect)
+    auth = CognitoAuth(settings, protect=rules, http=provider_http, clock=clock,
                        **dict(auth_kwargs or {}))
     app = make_app(settings, provider_http, clock) if make_app else auth.wrap(sample_app())
     if prefix and prefix_by == "mount":

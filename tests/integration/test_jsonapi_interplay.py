@@ -11,9 +11,10 @@ from typing import Any
 import boto3
 import pytest
 
+from cognito_gate import groups, signed_in
 from cognito_gate.local.server import run_in_thread
 
-from .expect import signed_in
+from . import expect
 from .forge import tokens_of
 from .harness import DEMO_EMAIL, World, build_world, netloc
 
@@ -27,7 +28,8 @@ async def served() -> AsyncIterator[tuple[World, Any]]:
     """A world whose Local Cognito app also listens on a loopback socket, and a boto3 client
     pointed at it: the world reaches the provider in-process, boto3 over the socket; one pool,
     one clock. (Not ``lc.serve()``, which would move the pool's URLs to the bound port.)"""
-    world = build_world()
+    world = build_world(protect={"/protected": signed_in, "/api": signed_in,
+                                 "/protected/editors": groups("editors")})
     try:
         with run_in_thread(world.lc.app, "127.0.0.1", 0) as url:
             idp = boto3.client("cognito-idp", endpoint_url=url, region_name="us-east-1",
@@ -72,7 +74,7 @@ async def test_admin_created_user_changes_the_temporary_password_then_the_app_si
 async def test_admin_disable_user_ends_the_apps_session_at_its_next_refresh(
         served: tuple[World, Any], pool: str) -> None:
     world, idp = served
-    await signed_in(world)
+    await expect.signed_in(world)
     idp.admin_disable_user(UserPoolId=pool, Username=DEMO_EMAIL)
     assert (await world.get("/api/me", headers=API)).status_code == 200  # until the refresh
     world.advance(LIFETIME)
@@ -88,7 +90,7 @@ async def test_admin_disable_user_ends_the_apps_session_at_its_next_refresh(
 async def test_admin_user_global_sign_out_revokes_the_apps_tokens(
         served: tuple[World, Any], pool: str) -> None:
     world, idp = served
-    await signed_in(world)
+    await expect.signed_in(world)
     tokens = await tokens_of(world)
     idp.admin_user_global_sign_out(UserPoolId=pool, Username=DEMO_EMAIL)
     userinfo = await world.provider_http.get(
@@ -105,13 +107,15 @@ async def test_admin_add_user_to_group_shows_at_the_next_sign_in(
         served: tuple[World, Any], pool: str) -> None:
     world, idp = served
     idp.create_group(UserPoolId=pool, GroupName="editors")
-    await signed_in(world)
-    assert (await world.get("/api/group/editors", headers=API)).status_code == 403
+    await expect.signed_in(world)
+    assert (await world.get("/protected/editors")).status_code == 403
     idp.admin_add_user_to_group(UserPoolId=pool, Username=DEMO_EMAIL, GroupName="editors")
-    assert (await world.get("/api/group/editors", headers=API)).status_code == 403  # old tokens
+    assert (await world.get("/protected/editors")).status_code == 403  # the old tokens
     await world.sign_out()
     fresh = world.another_browser()
-    await signed_in(fresh)
+    await expect.signed_in(fresh)
     me = (await fresh.get("/api/me", headers=API)).json()
     assert sorted(me["groups"]) == ["editors", "readers"]
-    assert (await fresh.get("/api/group/editors", headers=API)).status_code == 200
+    page = await fresh.get("/protected/editors")  # the library's group rule lets it through
+    assert page.status_code == 200
+    assert page.text == "protected content at /protected/editors"
