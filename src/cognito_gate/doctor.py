@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -30,6 +31,7 @@ import httpx
 from .core.config import Settings
 from .core.cookies import MAX_COOKIE_BYTES, SealedBox
 from .core.errors import ProviderRejected, ProviderUnavailable
+from .core.provider import Answer, json_body, read_body
 from .core.session import SessionData
 from .core.tokens import TokenClient
 
@@ -65,12 +67,33 @@ class _Probe:
         self.skew: float | None = None
 
     async def get(self, url: str, **params: str) -> httpx.Response:
-        response = await self.http.get(url, params=params, follow_redirects=False)
+        """The answer, its body read under the library's size cap (``provider.read_body``); an
+        oversized or compressed one is an ``httpx.DecodingError`` like any unreadable answer."""
+        async with self.http.stream("GET", url, params=params, follow_redirects=False,
+                                    headers={"accept-encoding": "identity"}) as streamed:
+            try:
+                body = await read_body(streamed, "answer")
+            except ProviderUnavailable as exc:
+                raise httpx.DecodingError(exc.reason, request=streamed.request) from None
+        response = httpx.Response(streamed.status_code, headers=streamed.headers, content=body,
+                                  request=streamed.request)
         date = response.headers.get("date")
         if self.skew is None and date:
             with contextlib.suppress(TypeError, ValueError):
                 self.skew = self.now() - parsedate_to_datetime(date).timestamp()
         return response
+
+
+def _member(response: httpx.Response, name: str) -> Any:
+    """``name`` of a 200 JSON-object answer read as the library reads Cognito's (strict
+    content type, UTF-8, no parse can raise), else None."""
+    if response.status_code != 200:
+        return None
+    try:
+        document = json_body(Answer(200, response.headers, response.content), "answer")
+    except ProviderUnavailable:
+        return None
+    return document.get(name) if isinstance(document, dict) else None
 
 
 def _unreachable(url: str, exc: httpx.HTTPError) -> str:
@@ -99,10 +122,7 @@ async def _discovery(probe: _Probe, s: Settings) -> Check:
         response = await probe.get(url)
     except httpx.HTTPError as exc:
         return Check(False, f"discovery does not load: {_unreachable(url, exc)}", fix)
-    try:
-        issuer = response.json().get("issuer") if response.status_code == 200 else None
-    except (ValueError, AttributeError):
-        issuer = None
+    issuer = _member(response, "issuer")
     if response.status_code != 200 or not isinstance(issuer, str):
         return Check(False, f"discovery does not load: {url} answered {response.status_code}",
                      fix)
@@ -122,11 +142,9 @@ async def _jwks(probe: _Probe, s: Settings) -> Check:
         response = await probe.get(s.jwks_url)
     except httpx.HTTPError as exc:
         return Check(False, f"JWKS does not load: {_unreachable(s.jwks_url, exc)}", fix)
-    try:
-        keys = response.json().get("keys") if response.status_code == 200 else None
-    except (ValueError, AttributeError):
-        keys = None
-    usable = [k for k in keys or () if isinstance(k, dict) and k.get("kty") == "RSA"]
+    keys = _member(response, "keys")
+    usable = [k for k in keys if isinstance(k, dict) and k.get("kty") == "RSA"] \
+        if isinstance(keys, list) else []
     if not usable:
         return Check(False, f"JWKS has no RSA keys: {s.jwks_url} answered "
                             f"{response.status_code}", fix)

@@ -135,6 +135,29 @@ async def test_a_provider_that_is_down_fails_every_network_check(settings: Setti
     ]
 
 
+GARBLED = {
+    "deeply nested": {"status": 200, "headers": {"content-type": "application/json"},
+                      "body": b"[" * 100_000 + b"]" * 100_000},
+    "keys not a list": {"status": 200, "headers": {"content-type": "application/json"},
+                        "body": b'{"issuer": 5, "keys": 5}'},
+    "JSON as text/html": {"status": 200, "headers": {"content-type": "text/html"},
+                          "body": b'{"issuer": "x", "keys": []}'},
+    "over the size cap": {"status": 200, "body": "huge"},
+}
+
+
+@pytest.mark.parametrize("fault", GARBLED.values(), ids=GARBLED.keys())
+async def test_garbled_discovery_and_jwks_are_reported_not_a_crash(
+        served: tuple[LocalCognito, str], settings: Settings, fault: dict[str, object]) -> None:
+    lc, _ = served
+    lc.faults.set("discovery", times=1, **fault)
+    lc.faults.set("jwks", times=1, **fault)
+    lines = (await report(settings)).splitlines()
+    assert lines[1].startswith("✖ discovery does not load:"), lines[1]
+    assert lines[2].startswith(("✖ JWKS has no RSA keys:", "✖ JWKS does not load:")), lines[2]
+    assert lines[3].startswith("✔ client"), lines[3]
+
+
 async def test_a_skewed_clock_and_a_weak_secret_are_flagged(settings: Settings) -> None:
     weak = dataclasses.replace(settings, session_secret=("a" * 40,))
     lines = (await report(weak, skew=300)).splitlines()

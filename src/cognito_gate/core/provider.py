@@ -32,8 +32,8 @@ import httpx
 
 from .errors import RETRY_AFTER_MAX, ProviderUnavailable
 
-__all__ = ["MAX_BODY", "Answer", "Observer", "call", "json_body", "retry_after", "unavailable",
-           "unobserved"]
+__all__ = ["MAX_BODY", "Answer", "Observer", "call", "json_body", "read_body", "retry_after",
+           "unavailable", "unobserved"]
 
 MAX_BODY = 256 * 1024  # Cognito's answers: tokens 5–20 KB with many groups, the JWKS ~1 KB
 _DELTA_SECONDS = re.compile(r"[0-9]+")  # ASCII only, unlike \d or str.isdigit
@@ -75,7 +75,7 @@ async def call(http: httpx.AsyncClient, method: str, url: str, *, what: str, dea
         async with asyncio.timeout(deadline):
             async with http.stream(method, url, data=data,
                                    headers={**headers, "accept-encoding": "identity"}) as response:
-                body = await _read(response, what)
+                body = await read_body(response, what)
                 return Answer(response.status_code, response.headers, body)
     except TimeoutError:
         raise unavailable(what, "timeout") from None
@@ -83,7 +83,8 @@ async def call(http: httpx.AsyncClient, method: str, url: str, *, what: str, dea
         raise unavailable(what, type(exc).__name__) from None
 
 
-async def _read(response: httpx.Response, what: str) -> bytes:
+async def read_body(response: httpx.Response, what: str) -> bytes:
+    """The body of a streamed ``response``, refused past ``MAX_BODY`` bytes or if compressed."""
     encoding = response.headers.get("content-encoding", "").strip().lower()
     if encoding not in ("", "identity"):
         raise unavailable(what, "content_encoding")
