@@ -1,24 +1,39 @@
-"""Flask through ``cognito_gate.flask`` against Local Cognito, no mocks: the same sign-in,
-refresh, sign-out and refusals as the ASGI middleware, decided by the same core."""
+"""Flask (``cognito_gate.flask``) and Django (``cognito_gate.django``) against Local Cognito, no
+mocks: the same sign-in, refresh, sign-out and refusals as the ASGI middleware, decided by the
+same core. Every scenario runs for both frameworks."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from flask import Flask
 
 from cognito_gate.flask import AuthProblem
+from cognito_gate.sync.loop import LoopThread
+from cognito_gate.testing import LocalPool
 
+from . import django_site
 from .flask_app import create_app
 from .sync_world import SyncWorld, sync_world
 
 APP = "http://localhost:8000"
 
 
-@pytest.fixture
-def world() -> Iterator[SyncWorld]:
-    with sync_world(create_app) as w:
+def create_django_app(pool: LocalPool, loop: LoopThread) -> Any:
+    from django.conf import settings
+    from django.core.handlers.wsgi import WSGIHandler
+
+    django_site.configure()
+    settings.COGNITO_GATE_OPTIONS = {"settings": pool.settings(), "http": pool.http,
+                                     "clock": pool.clock, "loop": loop}
+    return WSGIHandler()
+
+
+@pytest.fixture(params=["flask", "django"])
+def world(request: pytest.FixtureRequest) -> Iterator[SyncWorld]:
+    with sync_world(create_app if request.param == "flask" else create_django_app) as w:
         yield w
 
 
@@ -140,3 +155,24 @@ def test_error_pages_are_overridable_with_flask_error_handlers() -> None:
         callback = w.new_browser().get("/callback/?state=nope&code=x")  # no sign-in pending
         assert callback.status_code == 400
         assert "Our own page: signin_expired" in callback.text
+
+
+def test_django_class_based_view_mixin_checks_groups() -> None:
+    with sync_world(create_django_app) as w:
+        assert w.browser.get("/editors").status_code == 303  # anonymous: sign in first
+        reader = w.pool.user(groups=["readers"])
+        w.sign_in(reader.email, reader.password)
+        assert w.browser.get("/editors").status_code == 403
+        editor_browser = w.new_browser()
+        editor = w.pool.user(groups=["editors"])
+        w.sign_in(editor.email, editor.password, browser=editor_browser)
+        page = editor_browser.get("/editors")
+        assert page.status_code == 200
+        assert "editors only" in page.text
+
+
+def test_django_error_pages_are_the_overridable_template() -> None:
+    with sync_world(create_django_app) as w:
+        page = w.browser.get("/callback/?state=nope&code=x")
+        assert page.status_code == 400
+        assert "<code>signin_expired</code>" in page.text  # cognito_gate/error.html

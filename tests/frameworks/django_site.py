@@ -1,0 +1,85 @@
+"""The seed's system as a Django project, for the tests: settings, views and URLs in one module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import engines
+from django.urls import include, path
+from django.views import View
+
+HOME = """<p id=who>{% if cognito_user %}Signed in as {{ cognito_user.email }}
+<form method=post action="{{ cognito_logout_url }}"><input type=hidden name=csrf
+value="{{ cognito_csrf }}"><button>Sign out</button></form>
+{% else %}Signed out <a href="{{ cognito_login_url }}">Sign in</a>{% endif %}</p>"""
+
+
+def configure() -> None:
+    """Django's settings for this module (once per process)."""
+    if settings.configured:
+        return
+    settings.configure(
+        DEBUG=False, ALLOWED_HOSTS=["localhost", "127.0.0.1"], ROOT_URLCONF=__name__,
+        SECRET_KEY="tests-only-django-secret-key-0123456789",
+        INSTALLED_APPS=["cognito_gate.django"],
+        MIDDLEWARE=["django.middleware.security.SecurityMiddleware",
+                    "django.middleware.csrf.CsrfViewMiddleware",
+                    "cognito_gate.django.middleware.CognitoGateMiddleware"],
+        TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates",
+                    "APP_DIRS": True, "DIRS": [],
+                    "OPTIONS": {"context_processors": ["cognito_gate.django.context.cognito"]}}],
+        COGNITO_GATE_OPTIONS={}, USE_TZ=True,
+    )
+    django.setup()
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(engines["django"].from_string(HOME).render({}, request))
+
+
+def protected(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(f"<p id=secret>secret page for {request.cognito_user.email}</p>")
+
+
+def api_me(request: HttpRequest) -> JsonResponse:
+    user = request.cognito_user
+    return JsonResponse({"sub": user.sub, "email": user.email})
+
+
+def admins(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("<p id=admins>admins only</p>")
+
+
+def _urls() -> list[Any]:
+    from django.views.decorators.csrf import csrf_exempt
+
+    from cognito_gate.django.decorators import (
+        CognitoLoginRequiredMixin,
+        login_required,
+        require_groups,
+    )
+
+    class Editors(CognitoLoginRequiredMixin, View):
+        required_groups = ("editors",)
+
+        def get(self, request: HttpRequest) -> HttpResponse:
+            return HttpResponse("<p id=editors>editors only</p>")
+
+    return [
+        path("", home),
+        # csrf_exempt: the cross-site POST test is about the library's refusal, not Django's
+        path("protected", csrf_exempt(login_required(protected))),
+        path("api/me", login_required(api_me)),
+        path("admins", require_groups("admins")(admins)),
+        path("editors", Editors.as_view()),
+        path("", include("cognito_gate.django.urls")),
+    ]
+
+
+def __getattr__(name: str) -> Any:  # urlpatterns once Django and the gate are set up
+    if name == "urlpatterns":
+        return _urls()
+    raise AttributeError(name)
