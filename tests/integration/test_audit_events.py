@@ -1,6 +1,7 @@
-"""Audit events (issue 14): the exact events a sign-in, a failed sign-in, a refresh, a refused
-refresh, a sign-out, a forged bearer token and a provider outage produce — in-process against the
-real Local Cognito, delivered through ``on_event=``."""
+"""Audit events and metrics (issue 14): the exact events a sign-in, a failed sign-in, a refresh,
+a refused refresh, a sign-out, a forged bearer token and a provider outage produce — in-process
+against the real Local Cognito, delivered through ``on_event=`` — and the exact change each makes
+to the counters ``/metrics`` serves (parsed with ``prometheus_client.parser``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from cognito_gate import Event
 
 from .forge import bearer, flip_signature, tokens_of
-from .harness import DEMO_EMAIL, World
+from .harness import DEMO_EMAIL, World, call_asgi
 
 LIFETIME = 3600  # the demo client's token lifetimes
 
@@ -34,6 +36,29 @@ class Audit:
         return [(e.type, e.outcome, e.code, e.reason, e.sub) for e in taken]
 
 
+async def scrape(world: World) -> dict[str, float]:
+    """Every sample ``auth.metrics_app()`` serves, parsed, as ``{'name{label="v",…}': value}``
+    (histogram buckets and sums left out: durations vary)."""
+    status, headers, body = await call_asgi(world.auth.metrics_app(), "GET", "/", raw_path=b"/",
+                                            query=b"", headers=[])
+    assert status == 200
+    assert headers["content-type"].startswith("text/plain; version=0.0.4")
+    samples = {}
+    for family in text_string_to_metric_families(body.decode()):
+        assert family.name.startswith("cognito_gate_")
+        for sample in family.samples:
+            if sample.name.endswith(("_bucket", "_sum")):
+                continue
+            labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
+            samples[f"{sample.name}{{{labels}}}"] = sample.value
+    return samples
+
+
+def changed(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """The samples that changed, by how much."""
+    return {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
+
+
 @pytest.fixture
 def audited(worlds: Callable[..., World]) -> tuple[World, Audit]:
     audit = Audit()
@@ -43,6 +68,7 @@ def audited(worlds: Callable[..., World]) -> tuple[World, Audit]:
 async def test_sign_in_events(audited: tuple[World, Audit]) -> None:
     world, audit = audited
     sub = world.lc.user(DEMO_EMAIL).sub
+    before = await scrape(world)
 
     final = await world.sign_in("/protected")
     assert final.status_code == 200
@@ -65,16 +91,41 @@ async def test_sign_in_events(audited: tuple[World, Audit]) -> None:
         assert (await world.get("/protected")).status_code == 200
     assert audit.take() == []
 
+    assert changed(before, await scrape(world)) == {
+        'cognito_gate_denials_total{code="login_required"}': 1,
+        'cognito_gate_jwks_refetches_total{outcome="success"}': 1,
+        'cognito_gate_signins_total{code="",outcome="success"}': 1,
+        'cognito_gate_provider_request_duration_seconds_count{endpoint="jwks"}': 1,
+        'cognito_gate_provider_request_duration_seconds_count{endpoint="token"}': 1,
+        'cognito_gate_provider_up{endpoint="jwks"}': 1,
+        'cognito_gate_provider_up{endpoint="token"}': 1,
+        'cognito_gate_jwks_keys{}': 2,
+        # verified at the callback, then read twice: the page it lands on, and again once the
+        # loop-breaker cookie is gone (the Cookie header changed); then served twice as is
+        'cognito_gate_cache_entries{cache="claims"}': 2,
+        'cognito_gate_cache_misses_total{cache="claims"}': 2,
+        'cognito_gate_cache_hits_total{cache="claims"}': 4,
+        'cognito_gate_cache_entries{cache="session"}': 1,
+        'cognito_gate_cache_misses_total{cache="session"}': 2,
+        'cognito_gate_cache_hits_total{cache="session"}': 2,
+    }
+
 
 async def test_failed_sign_in_event(audited: tuple[World, Audit]) -> None:
     world, audit = audited
     callback = await world.code_for(await world.start_sign_in("/protected"))
     tampered = callback.replace("code=", "code=x", 1)  # a code Cognito never issued
+    before = await scrape(world)
 
     failed = await world.get(tampered)
 
     assert failed.status_code == 400
     assert audit.take() == [("signin", "failure", "code_rejected", "oauth_invalid_grant", None)]
+    assert changed(before, await scrape(world)) == {
+        'cognito_gate_signins_total{code="code_rejected",outcome="failure"}': 1,
+        'cognito_gate_provider_request_duration_seconds_count{endpoint="token"}': 1,
+        'cognito_gate_provider_up{endpoint="token"}': 1,  # an OAuth error is an answer
+    }
 
 
 async def test_request_id_is_taken_from_the_request(audited: tuple[World, Audit]) -> None:
@@ -92,10 +143,20 @@ async def test_refresh_event(audited: tuple[World, Audit]) -> None:
     sub = world.lc.user(DEMO_EMAIL).sub
     audit.take()
 
+    before = await scrape(world)
+
     world.advance(LIFETIME - 30)  # within the refresh margin
     assert (await world.get("/protected")).status_code == 200
 
     assert audit.take() == [("refresh", "success", None, None, sub)]
+    assert changed(before, await scrape(world)) == {
+        'cognito_gate_refreshes_total{code="",outcome="success",reason=""}': 1,
+        'cognito_gate_provider_request_duration_seconds_count{endpoint="token"}': 1,
+        'cognito_gate_cache_misses_total{cache="session"}': 1,
+        'cognito_gate_cache_hits_total{cache="claims"}': 2,  # the old tokens
+        'cognito_gate_cache_misses_total{cache="claims"}': 2,  # the new ones
+        'cognito_gate_cache_entries{cache="claims"}': 2,
+    }
 
 
 async def test_refused_refresh_events(audited: tuple[World, Audit]) -> None:
@@ -108,6 +169,7 @@ async def test_refused_refresh_events(audited: tuple[World, Audit]) -> None:
         auth=(world.client.client_id, world.client.client_secret or ""))
     assert revoked.status_code == 200
     audit.take()
+    before = await scrape(world)
 
     world.advance(LIFETIME - 30)  # due for refresh
     denied = await world.get("/protected")
@@ -118,6 +180,15 @@ async def test_refused_refresh_events(audited: tuple[World, Audit]) -> None:
         ("session_end", "failure", "session_ended", "oauth_invalid_grant", sub),
         ("denied", "failure", "session_ended", "oauth_invalid_grant", None),
     ]
+    assert changed(before, await scrape(world)) == {
+        'cognito_gate_refreshes_total{code="session_ended",outcome="refused",'
+        'reason="oauth_invalid_grant"}': 1,
+        'cognito_gate_sessions_ended_total{code="session_ended",reason="oauth_invalid_grant"}': 1,
+        'cognito_gate_denials_total{code="session_ended"}': 1,
+        'cognito_gate_provider_request_duration_seconds_count{endpoint="token"}': 1,
+        'cognito_gate_cache_misses_total{cache="session"}': 1,
+        'cognito_gate_cache_hits_total{cache="claims"}': 2,
+    }
 
 
 async def test_sign_out_event(audited: tuple[World, Audit]) -> None:
@@ -125,11 +196,17 @@ async def test_sign_out_event(audited: tuple[World, Audit]) -> None:
     await world.sign_in()
     sub = world.lc.user(DEMO_EMAIL).sub
     audit.take()
+    before = await scrape(world)
 
     out = await world.sign_out()
 
     assert out.status_code == 303
     assert audit.take() == [("signout", "success", None, None, sub)]
+    assert changed(before, await scrape(world)) == {
+        'cognito_gate_signouts_total{code="",outcome="success"}': 1,
+        'cognito_gate_provider_request_duration_seconds_count{endpoint="revoke"}': 1,
+        'cognito_gate_provider_up{endpoint="revoke"}': 1,
+    }
 
 
 async def test_refused_sign_out_event(audited: tuple[World, Audit]) -> None:
@@ -137,10 +214,14 @@ async def test_refused_sign_out_event(audited: tuple[World, Audit]) -> None:
     await world.sign_in()
     audit.take()
 
+    before = await scrape(world)
+
     refused = await world.post("/logout", data={"csrf": "wrong"})
 
     assert refused.status_code == 403
     assert audit.take() == [("signout", "failure", "csrf_failed", "csrf_token", None)]
+    assert changed(before, await scrape(world)) == {
+        'cognito_gate_signouts_total{code="csrf_failed",outcome="failure"}': 1}
 
 
 async def test_forged_bearer_token_events(audited: tuple[World, Audit]) -> None:
@@ -148,6 +229,7 @@ async def test_forged_bearer_token_events(audited: tuple[World, Audit]) -> None:
     await world.sign_in()
     access = (await tokens_of(world)).access_token
     audit.take()
+    before = await scrape(world)
 
     refused = await bearer(world, flip_signature(access))
 
@@ -158,6 +240,12 @@ async def test_forged_bearer_token_events(audited: tuple[World, Audit]) -> None:
     ]
     assert (await bearer(world, access)).status_code == 200  # the genuine one: no event
     assert audit.take() == []
+    assert changed(before, await scrape(world)) == {
+        'cognito_gate_bearer_rejections_total{reason="signature_invalid"}': 1,
+        'cognito_gate_denials_total{code="token_invalid"}': 1,
+        'cognito_gate_cache_misses_total{cache="claims"}': 2,  # the forged and the genuine one
+        'cognito_gate_cache_entries{cache="claims"}': 1,  # only the genuine one is kept
+    }
 
 
 async def test_provider_outage_events(audited: tuple[World, Audit]) -> None:
@@ -165,6 +253,7 @@ async def test_provider_outage_events(audited: tuple[World, Audit]) -> None:
     await world.sign_in()
     sub = world.lc.user(DEMO_EMAIL).sub
     audit.take()
+    before = await scrape(world)
     world.lc.faults.set("token", status=503, body="down", retry_after=1)
 
     world.advance(LIFETIME - 30)  # due for refresh; the old token still serves
@@ -175,6 +264,8 @@ async def test_provider_outage_events(audited: tuple[World, Audit]) -> None:
         ("refresh", "failure", "provider_unavailable", "token_http_503", sub),
     ]
     assert outage[0].endpoint == "token"
+    down = await scrape(world)
+    assert down['cognito_gate_provider_up{endpoint="token"}'] == 0
 
     world.lc.faults.reset()
     world.advance(15)  # past the refresh cool-off
@@ -185,6 +276,20 @@ async def test_provider_outage_events(audited: tuple[World, Audit]) -> None:
         ("refresh", "success", None, None, sub),
     ]
     assert ended[0].endpoint == "token"
+    assert changed(before, await scrape(world)) == {
+        'cognito_gate_provider_outages_total{endpoint="token",outcome="start"}': 1,
+        'cognito_gate_provider_outages_total{endpoint="token",outcome="end"}': 1,
+        'cognito_gate_refreshes_total{code="provider_unavailable",outcome="failure",'
+        'reason="token_http_503"}': 1,
+        'cognito_gate_refreshes_total{code="",outcome="success",reason=""}': 1,
+        'cognito_gate_provider_request_duration_seconds_count{endpoint="token"}': 2,
+        # the old session served (and kept) during the outage, then re-verified and refreshed
+        'cognito_gate_cache_misses_total{cache="session"}': 2,
+        'cognito_gate_cache_entries{cache="session"}': 1,
+        'cognito_gate_cache_hits_total{cache="claims"}': 4,
+        'cognito_gate_cache_misses_total{cache="claims"}': 2,
+        'cognito_gate_cache_entries{cache="claims"}': 2,
+    }
 
 
 async def test_default_delivery_is_json_lines_on_the_audit_logger(

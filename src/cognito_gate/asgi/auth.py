@@ -177,6 +177,13 @@ class CognitoAuth:
             add_handler(Forbidden, handler)
         return AuthMiddleware(app, auth=self)
 
+    def metrics_app(self) -> ASGIApp:
+        """An ASGI app serving this object's Prometheus metrics: ``Route("/metrics", …)``
+        (needs ``cognito-gate[metrics]``; see ``asgi/metrics.py``)."""
+        from .metrics import metrics_app
+
+        return metrics_app(self)
+
     def csrf_token(self, request: HTTPConnection) -> str:
         """The sign-out form's hidden ``csrf`` field for this request's session ("" if none)."""
         token: str = request.scope.get(CSRF_KEY) or ""

@@ -101,6 +101,11 @@ class JWKSCache:
         self._failures = 0
         self._inflight: asyncio.Task[bool] | None = None
 
+    @property
+    def key_count(self) -> int:
+        """How many usable keys the cached set holds."""
+        return len(self._keys)
+
     async def get_key(self, kid: str, *, from_provider: bool = False) -> RSAKey:
         """The key for ``kid``; ``TokenRejected('kid_unknown')`` only when a set fetched just now
         (or within the cooldown) lacks it, ``ProviderUnavailable`` when no fetch could tell.

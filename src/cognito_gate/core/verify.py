@@ -80,6 +80,11 @@ class TokenVerifier:
         self._cache: ExpiringLRU[tuple[str, str], dict[str, Any]] = ExpiringLRU(
             cache_size, clock.now)
 
+    @property
+    def cache(self) -> ExpiringLRU[tuple[str, str], dict[str, Any]]:
+        """The verified-claims cache (its size and hit counts are metrics)."""
+        return self._cache
+
     async def verify_id_token(self, token: str, *, from_provider: bool = False) -> dict[str, Any]:
         """Claims of a valid ID token; ``TokenExpired`` if only ``exp`` failed.
         ``from_provider``: straight from the token endpoint (see ``JWKSCache.get_key``)."""
