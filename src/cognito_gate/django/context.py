@@ -8,18 +8,21 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from ..asgi.location import return_to
+from ..asgi.location import app_path, return_to
 from .gate import gate, scope_of
 
 __all__ = ["cognito"]
 
 
 def cognito(request: HttpRequest) -> dict[str, Any]:
-    auth = gate().auth
+    sync_gate = gate()
+    auth, scope = sync_gate.auth, scope_of(request)
     prefix = request.META.get("SCRIPT_NAME", "")
+    # On the library's own routes (a callback carries its code and state) come back home.
+    here = "/" if app_path(scope) in sync_gate.routes else return_to(scope)
     return {
         "cognito_user": getattr(request, "cognito_user", None),
         "cognito_csrf": getattr(request, "cognito_csrf", ""),
         "cognito_logout_url": prefix + auth.settings.logout_path,
-        "cognito_login_url": prefix + auth.login_href(return_to(scope_of(request))),
+        "cognito_login_url": prefix + auth.login_href(here),
     }

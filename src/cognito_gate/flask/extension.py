@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
 from ..asgi.auth import CognitoAuth
-from ..asgi.location import return_to
+from ..asgi.location import app_path, return_to
 from ..core.authz import Requirement, groups, scopes, signed_in
 from ..core.clock import Clock
 from ..core.config import Settings
@@ -173,8 +173,15 @@ class CognitoGate:
 
     def login_url(self, return_to_path: str | None = None) -> str:
         """Our sign-in URL coming back to ``return_to_path`` (default: this request's page)."""
-        here = return_to(self._scope()) if return_to_path is None else return_to_path
+        here = return_to_path if return_to_path is not None else self._here()
         return request.script_root + self.auth.login_href(here)
+
+    def _here(self) -> str:
+        """This page as a return-to; on the library's own routes (a callback carries its code
+        and state in the address) the home page."""
+        assert self.gate is not None
+        scope = self._scope()
+        return "/" if app_path(scope) in self.gate.routes else return_to(scope)
 
     def deny(self) -> Response:
         """The answer for no signed-in user (see ``login_required``)."""
