@@ -28,18 +28,19 @@ def gate() -> SyncGate:
     ``settings`` (a ``Settings``), ``http``, ``clock``, ``store``, ``loop``. Rebuilt only when
     those options are replaced (tests)."""
     global _built
-    options: dict[str, Any] = getattr(settings, "COGNITO_GATE_OPTIONS", None) or {}
+    given: dict[str, Any] | None = getattr(settings, "COGNITO_GATE_OPTIONS", None)
     built = _built
-    if built is not None and built[0] is options:
+    if built is not None and built[0] is given:
         return built[1]
     with _lock:
-        if _built is None or _built[0] is not options:
+        if _built is None or _built[0] is not given:
+            options = given or {}
             config = {name: getattr(settings, name) for name in dir(settings) if name.isupper()}
             auth = CognitoAuth(options.get("settings") or settings_from(config),
                                protect=tuple(options.get("protect", ())),
                                http=options.get("http"), clock=options.get("clock"),
                                store=options.get("store"), render_error=marking_renderer)
-            _built = (options, SyncGate(auth, options.get("loop")))
+            _built = (given, SyncGate(auth, options.get("loop")))
         return _built[1]
 
 
