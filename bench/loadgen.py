@@ -92,6 +92,27 @@ def write_script(path: str, headers: dict[str, str]) -> str:
     return name
 
 
+_ROTATE = """
+local cookies = {{}}
+for line in io.lines([==[{cookie_file}]==]) do cookies[#cookies + 1] = line end
+local i = 0
+request = function()
+  i = i % #cookies + 1
+  wrk.headers["Cookie"] = cookies[i]
+  return wrk.format()
+end
+"""
+
+
+def write_rotating_script(path: str, headers: dict[str, str], cookie_file: str) -> str:
+    """A Lua script whose every request carries the next Cookie header of ``cookie_file`` (one a
+    line), round and round: a working set of that many distinct sessions."""
+    name = write_script(path, headers)
+    with open(name, "a", encoding="utf-8") as f:
+        f.write(_ROTATE.format(cookie_file=cookie_file))
+    return name
+
+
 _REQS_SEC = re.compile(r"Requests/sec:\s+([\d.]+)")
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 from starlette.types import ASGIApp, Scope
 
-from cognito_gate import CognitoAuth, Settings, get_user
+from cognito_gate import CognitoAuth, MemoryStore, Settings, get_user
 
 PROTECT = ("/protected",)
 
@@ -48,7 +48,14 @@ def make_auth(
 ) -> CognitoAuth:
     offset = float(os.environ.get("BENCH_CLOCK_OFFSET", "0"))
     clock = OffsetClock(offset) if offset else None
-    return CognitoAuth(settings(cfg, cache=cache), protect=PROTECT, http=http, clock=clock)
+    overrides: dict[str, Any] = {}
+    if cache and os.environ.get("BENCH_CACHE_SIZE"):  # both caches' bound (active.py)
+        overrides["claims_cache_size"] = int(os.environ["BENCH_CACHE_SIZE"])
+    store = None
+    if os.environ.get("BENCH_STORE") == "memory":  # server-side sessions: the cookie holds an id
+        store = MemoryStore(maxsize=max(100_000, overrides.get("claims_cache_size", 0)))
+    return CognitoAuth(settings(cfg, cache=cache, **overrides), protect=PROTECT, http=http,
+                       clock=clock, store=store)
 
 
 def wrap(

@@ -140,11 +140,11 @@ def _terminate(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
-def run_boosted() -> int:
+def run_boosted(script: str = __file__) -> int:
     """Re-run this script pinned to the load core, in its own session at the raised priority
     (as the servers and wrk are): Local Cognito and the clients of the extras run in it. Ctrl-C
     or SIGTERM here is passed on as SIGTERM, so the child stops its servers before it exits."""
-    cmd = servers.pinned([sys.executable, os.path.abspath(__file__), *sys.argv[1:]],
+    cmd = servers.pinned([sys.executable, os.path.abspath(script), *sys.argv[1:]],
                          loadgen.LOAD_CORE)  # fmt: skip
     child = subprocess.Popen(cmd, env=dict(os.environ, BENCH_PINNED="1"), start_new_session=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import os
 
+from cognito_gate.asgi import sessioncache
 from cognito_gate.asgi.sessioncache import MAX_HEADER, HotEntry, SessionCache
 from cognito_gate.core.user import User
 
@@ -43,7 +44,7 @@ def test_other_cookies_changing_keeps_the_session_and_the_entry_follows():
     assert hit is not None
     assert hit.user is USER
     assert cache.get(moved, 1.0) is not None
-    assert cache._entries[value[:48].encode()].header == moved  # found by exact bytes next time
+    assert cache._headers[value[:48].encode()] == moved  # found by exact bytes next time
 
 
 def test_a_changed_later_chunk_or_a_doubled_name_is_a_miss():
@@ -99,3 +100,46 @@ def test_LO_04_discard_session_drops_every_entry_of_that_session():
     cache.discard_session("mine")
     assert [cache.get(h.encode(), 1.0) for h in mine] == [None, None, None]
     assert cache.get(other.encode(), 1.0) is not None
+
+
+def test_CK_07_an_entry_whose_header_is_no_longer_kept_hits_by_digest_and_still_misses_a_flip(
+        monkeypatch):
+    """Beyond the few most recent headers an entry keeps only digests: the exact header still
+    hits (and is kept again), any changed byte still misses."""
+    monkeypatch.setattr(sessioncache, "HEADERS_KEPT", 2)
+    cache = SessionCache(NAMES, 10)
+    headers = [f"cg.0={sealed()}; theme=dark" for _ in range(4)]
+    for i, header in enumerate(headers):
+        cache.put(entry(header, sid=f"s{i}"), now=0.0)
+    assert len(cache._headers) == 2  # only the two newest headers are kept in full
+    oldest = headers[0]
+    key = oldest[5:53].encode()
+    assert key not in cache._headers
+    assert all(not hasattr(e, "header") for e in cache._entries.values())
+    value = oldest.split("=", 1)[1].split(";")[0]
+    for i in (2, 30, len(value) - 1):
+        flipped = value[:i] + ("A" if value[i] != "A" else "B") + value[i + 1 :]
+        assert cache.get(oldest.replace(value, flipped).encode(), 1.0) is None, i
+    assert cache.get(oldest.encode(), 1.0) is not None
+    assert cache._headers[key] == oldest.encode()  # kept again: the next hit needs no hash
+    assert len(cache._headers) == 2
+
+
+def test_a_moved_header_not_kept_still_needs_the_same_session_cookies(monkeypatch):
+    monkeypatch.setattr(sessioncache, "HEADERS_KEPT", 1)
+    cache = SessionCache(NAMES, 10)
+    value = sealed(2)
+    cache.put(entry(f"cg.0={value}; cg.1=tail"), now=0.0)
+    cache.put(entry(f"cg.0={sealed()}", sid="other"), now=0.0)  # pushes the first header out
+    assert cache.get(f"cg.0={value}; cg.1=tai1".encode(), 1.0) is None
+    assert cache.get(f"x=1; cg.0={value}".encode(), 1.0) is None
+    assert cache.get(f"_ga=2; cg.0={value}; cg.1=tail".encode(), 1.0) is not None
+
+
+def test_evicted_and_signed_out_entries_take_their_kept_header_with_them():
+    cache = SessionCache(NAMES, 2)
+    headers = [f"cg.0={sealed()}" for _ in range(3)]
+    for i, header in enumerate(headers):
+        cache.put(entry(header, sid=f"s{i}"), now=0.0)
+    cache.discard_session("s2")
+    assert len(cache) == len(cache._headers) == 1

@@ -263,3 +263,18 @@ async def test_claims_cache_size_zero_verifies_every_time(http, clock: ManualClo
                              cache_size=0)
     token = sign(id_claims(clock.now()))
     assert await verifier.verify_id_token(token) is not await verifier.verify_id_token(token)
+
+
+async def test_claims_cache_keeps_a_digest_not_the_token_and_a_changed_byte_misses(
+        verifier: TokenVerifier, clock: ManualClock):
+    token = sign(id_claims(clock.now()))
+    await verifier.verify_id_token(token)
+    ((use, key),) = verifier._cache._data.keys()
+    assert (use, len(key)) == ("id", 32)
+    flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
+    await reject(verifier, flipped, "signature_invalid")
+
+
+async def test_a_non_string_token_is_refused_cleanly(verifier: TokenVerifier):
+    with pytest.raises(TokenRejected):
+        await verifier.verify_access_token(b"not.a.str")  # type: ignore[arg-type]

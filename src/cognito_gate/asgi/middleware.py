@@ -56,6 +56,7 @@ class AuthMiddleware:
         self._now = auth.clock.now
         self._hot = auth.hot
         self._by_key = auth.hot.by_key
+        self._header_of = auth.hot.header_of
         self._origin = auth.settings.app_url.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -87,9 +88,11 @@ class AuthMiddleware:
                         return
             elif scope["method"] in _SAFE_METHODS and (at := cookie.find(self._first)) >= 0:
                 at += len(self._first)  # SessionCache.get's exact-bytes test, written out
-                entry = self._by_key(cookie[at : at + KEY_BYTES])
+                key = cookie[at : at + KEY_BYTES]
+                entry = self._by_key(key)
                 path = app_path(scope) if scope.get("root_path") else scope["path"]
-                if entry is not None and entry.header == cookie \
+                if entry is not None and (self._header_of(key) == cookie
+                                          or self._hot.matches(key, cookie, entry)) \
                         and self._now() < entry.fresh_until and path not in self.routes \
                         and (self._rules is None or self._rules.allows(path, entry.user)):
                     scope[USER_KEY] = entry.user

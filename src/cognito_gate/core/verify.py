@@ -16,6 +16,7 @@ import binascii
 import json
 import sys
 from collections.abc import Callable
+from hashlib import sha256
 from typing import Any
 
 from joserfc import jws
@@ -39,8 +40,11 @@ Checker = Callable[..., dict[str, Any]]
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Names interned: the claims of every cached token share one "cognito:username" & co.
-    out = {sys.intern(name): value for name, value in pairs}
+    # Names and string values interned: the claims of every cached token share one
+    # "cognito:username" and one issuer, and a session's two tokens share one sub, username &c.
+    # (interned strings are still freed when no longer used).
+    out = {sys.intern(name): sys.intern(value) if type(value) is str else value
+           for name, value in pairs}
     if len(out) != len(pairs):
         raise ValueError("duplicate member")
     return out
@@ -63,11 +67,12 @@ def decode_segment(segment: str) -> dict[str, Any]:
 class TokenVerifier:
     """Verifies ID and access tokens of one user pool + app client.
 
-    Verified claims are cached per exact token string (bounded LRU, ``cache_size`` entries, 0
-    disables it), so a repeated token costs a dictionary look-up; they are read-only (frozen once,
-    when verified), since every request with that token shares them. An entry lives until ``exp`` +
-    leeway, but never longer than the JWKS cache's max age: a token signed with a key since
-    removed from the JWKS stops verifying then, however long it is valid (FT-05).
+    Verified claims are cached per exact token, filed by its SHA-256 (bounded LRU, ``cache_size``
+    entries, 0 disables it), so a repeated token costs a hash and a dictionary look-up; they are
+    read-only (frozen once, when verified), since every request with that token shares them. An
+    entry lives until ``exp`` + leeway, but never longer than the JWKS cache's max age: a token
+    signed with a key since removed from the JWKS stops verifying then, however long it is valid
+    (FT-05).
     """
 
     def __init__(self, *, issuer: str, client_id: str, jwks: JWKSCache, clock: Clock,
@@ -77,7 +82,7 @@ class TokenVerifier:
         self.jwks = jwks
         self.leeway = leeway
         self._clock = clock
-        self._cache: ExpiringLRU[tuple[str, str], dict[str, Any]] = ExpiringLRU(
+        self._cache: ExpiringLRU[tuple[str, bytes], dict[str, Any]] = ExpiringLRU(
             cache_size, clock.now)
 
     @property
@@ -103,7 +108,11 @@ class TokenVerifier:
     async def _verify(self, token: str, use: str, check: Checker,
                       from_provider: bool) -> dict[str, Any]:
         now = self._clock.now()
-        key = (use, token)
+        if not isinstance(token, str):
+            raise TokenRejected("token_too_large")  # as _signed_payload says of it
+        # Filed by digest, not by the 1-2 KB token: collision-resistant, so the same exact-token
+        # rule, at a fraction of the memory per cached session.
+        key = (use, sha256(token.encode("utf-8", "surrogatepass")).digest())
         cached = self._cache.get(key, now)
         if cached is not None:
             return cached
