@@ -171,7 +171,9 @@ def _cookie_pairs(real: dict[str, str]) -> st.SearchStrategy[list[tuple[str, str
 
 
 def _first(pairs: list[tuple[str, str]], name: str) -> str | None:
-    return next((v for n, v in pairs if n == name), None)
+    """The value the app reads for ``name``: the first pair of that name once the whitespace
+    around names is trimmed, as RFC 6265 §5.2 has it (so ``" cg.0"`` counts as ``cg.0``)."""
+    return next((v for n, v in pairs if n.strip() == name), None)
 
 
 def _same(given: str | None, real: str) -> bool:
