@@ -86,7 +86,7 @@ class TokenVerifier:
             cache_size, clock.now)
 
     @property
-    def cache(self) -> ExpiringLRU[tuple[str, str], dict[str, Any]]:
+    def cache(self) -> ExpiringLRU[tuple[str, bytes], dict[str, Any]]:
         """The verified-claims cache (its size and hit counts are metrics)."""
         return self._cache
 
