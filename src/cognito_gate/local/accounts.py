@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from .errors import CognitoError, UserExistsError
 from .passwords import hash_password, policy_violation, verify_password
-from .store import Group, User
+from .store import User
 
 if TYPE_CHECKING:
     from .local_cognito import LocalCognito
@@ -340,48 +340,6 @@ class Accounts:
             status="CONFIRMED",
             temporary_expires=None,
         )
-
-    # groups
-    def require_group(self, name: str) -> Group:
-        group = self._store.group(name)
-        if group is None:
-            raise CognitoError("ResourceNotFoundException", "Group not found.")
-        return group
-
-    def create_group(
-        self,
-        name: str,
-        description: str = "",
-        *,
-        precedence: int | None = None,
-        role_arn: str | None = None,
-    ) -> Group:
-        if self._store.group(name) is not None:
-            raise CognitoError("GroupExistsException", "A group with the name already exists.")
-        now = self._now()
-        group = Group(name, description, precedence, role_arn, now, now)
-        self._store.save_group(group)
-        return group
-
-    def update_group(self, group: Group, **changes: object) -> Group:
-        """Change the given fields; the ones left out are kept."""
-        updated = dataclasses.replace(group, **changes, modified=self._now())  # type: ignore[arg-type]
-        self._store.save_group(updated)
-        return updated
-
-    def delete_group(self, group: Group) -> None:
-        self._store.delete_group(group.name)
-
-    def set_member(self, user: User, group: Group, member: bool) -> None:
-        """Membership reaches the user's next tokens (``cognito:groups``), not the current ones."""
-        self._store.set_membership(user.sub, group.name, member)
-
-    def set_groups(self, user: User, names: Iterable[str]) -> None:
-        wanted = [self.require_group(name) for name in names]
-        for name in user.groups:
-            self._store.set_membership(user.sub, name, False)
-        for group in wanted:
-            self.set_member(user, group, True)
 
     # helpers
     def _temporary_expiry(self) -> float:

@@ -29,6 +29,7 @@ from .config import (
 )
 from .errors import UserExistsError
 from .faults import Faults
+from .groups import Groups
 from .hosted_ui import HostedUI
 from .keys import KeyFactory, KeyRing, generate_rsa
 from .passwords import DEFAULT_COST, check_cost
@@ -82,6 +83,7 @@ class LocalCognito:
         self.sessions = SessionManager(self)
         self.ui = HostedUI(self)
         self.accounts = Accounts(self)
+        self.groups = Groups(self)
         self.clients: dict[str, ClientConfig] = {}
         for stored in self.store.clients():
             self._register(ClientConfig(**_tuples(stored)))
@@ -165,11 +167,11 @@ class LocalCognito:
         """A configured group: created once, its settings taken from the file on each start."""
         existing = self.store.group(group.name)
         if existing is None:
-            self.accounts.create_group(
+            self.groups.create(
                 group.name, group.description, precedence=group.precedence, role_arn=group.role_arn
             )
         else:
-            self.accounts.update_group(
+            self.groups.update(
                 existing,
                 description=group.description,
                 precedence=group.precedence,
@@ -210,10 +212,10 @@ class LocalCognito:
 
     def set_groups(self, email: str, groups: tuple[str, ...] | list[str]) -> None:
         """Exactly these (existing) groups; the user's next tokens carry them."""
-        self.accounts.set_groups(self.accounts.require(email), groups)
+        self.groups.set_groups(self.accounts.require(email), groups)
 
     def add_group(self, name: str, description: str = "", *, precedence: int | None = None) -> None:
-        self.accounts.create_group(name, description, precedence=precedence)
+        self.groups.create(name, description, precedence=precedence)
 
     def global_sign_out(self, email: str) -> None:
         """AdminUserGlobalSignOut: every refresh and access token of the user is revoked."""

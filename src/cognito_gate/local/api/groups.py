@@ -20,7 +20,7 @@ MAX_PRECEDENCE = 2**31 - 1
 
 def _group(lc: LocalCognito, p: Params) -> Group:
     p.pool(lc)
-    return lc.accounts.require_group(p.text("GroupName", pattern=NAME, max_length=128))
+    return lc.groups.require(p.text("GroupName", pattern=NAME, max_length=128))
 
 
 def _settings(p: Params) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def _settings(p: Params) -> dict[str, Any]:
 def create_group(lc: LocalCognito, p: Params) -> Result:
     p.pool(lc)
     name = p.text("GroupName", pattern=NAME, max_length=128)
-    group = lc.accounts.create_group(name, **_settings(p))
+    group = lc.groups.create(name, **_settings(p))
     return {"Group": group_type(group, lc.pool_id)}
 
 
@@ -47,12 +47,12 @@ def get_group(lc: LocalCognito, p: Params) -> Result:
 
 
 def update_group(lc: LocalCognito, p: Params) -> Result:
-    group = lc.accounts.update_group(_group(lc, p), **_settings(p))
+    group = lc.groups.update(_group(lc, p), **_settings(p))
     return {"Group": group_type(group, lc.pool_id)}
 
 
 def delete_group(lc: LocalCognito, p: Params) -> Result:
-    lc.accounts.delete_group(_group(lc, p))
+    lc.groups.delete(_group(lc, p))
     return {}
 
 
@@ -73,7 +73,7 @@ def list_groups(lc: LocalCognito, p: Params) -> Result:
 def _membership(lc: LocalCognito, p: Params, member: bool) -> Result:
     group = _group(lc, p)
     user = lc.accounts.require(p.username())
-    lc.accounts.set_member(user, group, member)
+    lc.groups.set_member(user, group, member)
     return {}
 
 
@@ -88,7 +88,7 @@ def admin_remove_user_from_group(lc: LocalCognito, p: Params) -> Result:
 def admin_list_groups_for_user(lc: LocalCognito, p: Params) -> Result:
     p.pool(lc)
     user = lc.accounts.require(p.username())
-    groups = [lc.accounts.require_group(name) for name in user.groups]
+    groups = [lc.groups.require(name) for name in user.groups]
     return _page(p, "Groups", [group_type(g, lc.pool_id) for g in groups])
 
 
