@@ -24,8 +24,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 Probe = Callable[[Scope], bool]
 
-CASES = ("bare", "baseline", "basesess", "hot", "hotpub", "anon", "nocache", "session", "null",
-         "dict")
+CASES = ("bare", "baseline", "basesess", "hot", "hotmet", "hotpub", "anon", "nocache", "session",
+         "null", "dict")
 PATHS = ("/protected", "/public")
 
 
@@ -128,8 +128,9 @@ def build(
         from starlette.middleware.sessions import SessionMiddleware
 
         return SessionMiddleware(make(_session_probe), secret_key=cfg["starlette_secret"])
-    if case in ("hot", "hotpub", "anon", "nocache"):
+    if case in ("hot", "hotmet", "hotpub", "anon", "nocache"):
         import ours
 
-        return ours.wrap(make, cfg, cache=(case != "nocache"), http=http)
+        return ours.wrap(make, cfg, cache=(case != "nocache"), http=http,
+                         metrics=(case == "hotmet"))
     raise ValueError(f"unknown case {case!r}")

@@ -1,7 +1,8 @@
 """Our library, as the benchmark plugs it in: settings from the fixture, CognitoAuth, the wrap.
 
 Case (4) switches the verified-claims cache off through the public setting
-``Settings.claims_cache_size = 0`` (every request then verifies both RS256 signatures).
+``Settings.claims_cache_size = 0`` (every request then verifies both RS256 signatures). Case
+(2m) serves ``auth.metrics_app()`` at ``/metrics`` in the app, as an app that is scraped would.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-from starlette.types import ASGIApp, Scope
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cognito_gate import CognitoAuth, MemoryStore, Settings, get_user
 
@@ -64,6 +65,17 @@ def wrap(
     *,
     cache: bool = True,
     http: httpx.AsyncClient | None = None,
+    metrics: bool = False,
 ) -> ASGIApp:
     auth = make_auth(cfg, cache=cache, http=http)
-    return auth.wrap(make(user_probe))
+    app = make(user_probe)
+    return auth.wrap(with_metrics(app, auth.metrics_app()) if metrics else app)
+
+
+def with_metrics(app: ASGIApp, endpoint: ASGIApp) -> ASGIApp:
+    """``app`` that also answers ``/metrics`` (the app's own routing, one path test)."""
+
+    async def routed(scope: Scope, receive: Receive, send: Send) -> None:
+        await (endpoint if scope.get("path") == "/metrics" else app)(scope, receive, send)
+
+    return routed

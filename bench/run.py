@@ -8,6 +8,7 @@ Serves one tiny endpoint with uvicorn (uvloop + httptools, one worker, access lo
 
   (1) no auth middleware, the request carrying the same cookie bytes   (the baseline)
   (2) our middleware, a valid signed-in session, protected route        (the hot path)
+  (2m) the hot path with metrics on: /metrics served and scraped (compared with (2))
   (2b) the same session on a public route (no-store added only if the app set no Cache-Control)
   (3) our middleware, an anonymous request to a public route
   (4) our middleware with its verified-claims cache switched off        (verify every request)
@@ -78,6 +79,15 @@ CASES: dict[str, Case] = {
             "cookie_ours",
             b"ok:1",
             True,
+        ),
+        Case(
+            "hotmet",
+            "(2m) ours, hot path, metrics on (vs (2))",
+            "/protected",
+            "cookie_ours",
+            b"ok:1",
+            True,
+            base="hot",
         ),
         Case(
             "hotpub",
@@ -179,6 +189,10 @@ def preflight(server: servers.Server, case: Case, fx: fixture.Fixture) -> None:
     quiet = ("hot", "hotpub", "anon", "baseline", "bare")
     if case.key in quiet and r.headers.get_list("set-cookie"):
         problems.append("sets cookies on a request that should not need to")
+    if case.key == "hotmet":  # metrics really on: served, and counting this server's hits
+        scraped = httpx.get(server.url + "/metrics", timeout=10.0)
+        if 'cognito_gate_cache_hits_total{cache="session"}' not in scraped.text:
+            problems.append(f"/metrics answered {scraped.status_code} without the hit counter")
     if problems:
         raise RuntimeError(
             f"pre-flight of {case.label} failed: {', '.join(problems)}\n{server.log_tail()}"
@@ -353,6 +367,7 @@ def print_targets(rows: dict[str, Row]) -> list[str]:
 
     check("hot path (2) / baseline (1)", "hot", "baseline", 0.90)
     check("anonymous (3) / no auth, no cookie (1')", "anon", "bare", 0.97)
+    check("metrics on (2m) / hot path (2)", "hotmet", "hot", 0.98)
     check("hot path (2) / verify-every-request (4)", "hot", "nocache", 2.0)
     check("hot path (2) / SessionMiddleware (5)", "hot", "session", 1.0)
     return lines

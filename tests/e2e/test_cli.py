@@ -71,12 +71,20 @@ def test_demo_runs_with_local_cognito_and_stops_on_ctrl_c(tmp_path: Path) -> Non
         assert login.headers["location"].startswith(f"http://127.0.0.1:{LOCAL_PORT}/oauth2/")
         assert (tmp_path / ".cognito-gate" / "local.sqlite3").is_file()
         httpx.get(app + "/callback/?code=c0de-5ecret&state=st4te-5ecret", timeout=5)
+        metrics = httpx.get(app + "/metrics", timeout=5)
+        assert metrics.status_code == 200
+        assert 'cognito_gate_signins_total{code="signin_expired",outcome="failure"} 1.0' \
+            in metrics.text
     finally:
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=20)
     assert proc.returncode == 0, output
     assert "GET /callback/?code=[redacted]&state=[redacted]" in output  # logged, redacted
     assert "5ecret" not in output
+    # the audit events, as JSON lines in the terminal: the refused callback among them
+    assert '{"type":"signin","outcome":"failure",' in output
+    assert '"code":"signin_expired","reason":"signin_expired"' in output
+    assert f"Metrics: {app}/metrics" in output
     for line in ("Started server process", "Shutting down", "Finished server process"):
         assert output.count(line) == 1, output  # one process, however many servers
     assert f"open {app}" in output

@@ -3,6 +3,8 @@ an API caller gets without a session."""
 
 from __future__ import annotations
 
+from prometheus_client.parser import text_string_to_metric_families
+
 from .harness import World
 
 PAGE = {"accept": "text/html"}
@@ -32,3 +34,12 @@ async def test_api_401_json_speaks_of_signing_in_not_of_a_page(demo: World) -> N
     assert body["error"] == "login_required"
     assert "page" not in body["message"]
     assert "sign in" in body["message"].lower()
+
+
+async def test_demo_serves_its_metrics_at_slash_metrics(demo: World) -> None:
+    await demo.get("/protected", headers=PAGE)  # sent to sign in: one denial
+    metrics = await demo.get("/metrics")
+    assert metrics.status_code == 200
+    denials = next(f for f in text_string_to_metric_families(metrics.text)
+                   if f.name == "cognito_gate_denials")
+    assert [(s.labels, s.value) for s in denials.samples] == [({"code": "login_required"}, 1)]

@@ -10,6 +10,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from cognito_gate import AuthError, Clock, CognitoAuth, Machine, Settings, User
@@ -32,7 +33,9 @@ def create_app(
     settings: Settings, *, http: httpx.AsyncClient | None = None, clock: Clock | None = None
 ) -> ASGIApp:
     """Build the demo: `/`, `/protected`, `/admin` (group `admins`), `/api/me`, `/api/reports`
-    (scope `reports/read`, for users and machines), and styled pages for every error."""
+    (scope `reports/read`, for users and machines), `/metrics` (Prometheus), and styled pages
+    for every error. The library's audit events go to its log as JSON lines, which
+    `cognito-gate demo` shows in the terminal."""
 
     def auth_error_page(request: Request, error: AuthError) -> Response:
         # The library leaves the user off the scope when it does not know the sign-in state
@@ -83,6 +86,8 @@ def create_app(
 
     app = FastAPI(title="cognito-gate demo", docs_url=None, redoc_url=None, openapi_url=None)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Open to anyone here, on loopback; a real app serves it where only its scraper can reach.
+    app.router.routes.append(Route("/metrics", auth.metrics_app(), include_in_schema=False))
 
     @app.get("/")
     async def home(request: Request) -> Response:

@@ -87,6 +87,7 @@ def _print_local(lc: LocalCognito, app_url: str, generated_secret: bool) -> None
         f"  Local Cognito (hosted UI and OAuth endpoints): {lc.base_url}",
         f"  Its console (clients, users, confirmation codes): {lc.base_url}/",
         f"  Users and keys are kept in {DEFAULT_DATA.resolve()}",
+        f"  Metrics: {app_url}/metrics   Audit events: the JSON lines in this log",
     ]
     if generated_secret:
         lines.append("  SESSION_SECRET was generated for this run: sessions end when you stop.")
@@ -97,6 +98,8 @@ def _print_local(lc: LocalCognito, app_url: str, generated_secret: bool) -> None
 def _print_real(settings: Settings) -> None:
     print(
         f"\n  cognito-gate demo is running: open {settings.app_url}\n"
-        f"  Signing in through {settings.domain} (your user pool).\n\n  Press Ctrl+C to stop.\n",
+        f"  Signing in through {settings.domain} (your user pool).\n"
+        f"  Metrics: {settings.app_url}/metrics   Audit events: the JSON lines in this log\n\n"
+        "  Press Ctrl+C to stop.\n",
         flush=True,
     )
