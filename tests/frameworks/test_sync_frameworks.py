@@ -157,6 +157,17 @@ def test_error_pages_are_overridable_with_flask_error_handlers() -> None:
         assert "Our own page: signin_expired" in callback.text
 
 
+def test_flask_counts_each_session_cache_look_up_once_for_the_metrics() -> None:
+    with sync_world(create_app) as w:
+        auth = w.app.extensions["cognito_gate"].auth
+        user = w.pool.user()
+        w.sign_in(user.email, user.password)
+        assert w.browser.get("/protected").status_code == 200  # verified: a miss
+        for _ in range(3):
+            assert w.browser.get("/protected").status_code == 200  # the bridge's hits
+        assert (auth.hot.misses, auth.hot.hits) == (1, 3)
+
+
 def test_django_class_based_view_mixin_checks_groups() -> None:
     with sync_world(create_django_app) as w:
         assert w.browser.get("/editors").status_code == 303  # anonymous: sign in first

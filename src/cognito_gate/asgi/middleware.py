@@ -141,9 +141,11 @@ class AuthMiddleware:
         outcome: Resolution | None = None
         entry = None if cookie is None else self._hot.get(cookie, self._now())
         if entry is not None:
+            self._hot.hits += 1
             user = entry.user
             scope[CSRF_KEY] = entry.csrf
         elif cookie is not None and find_cookie(cookie, self._first) is not None:
+            self._hot.misses += 1
             outcome = await self._from_cookies(scope, cookie)
             user = outcome.user
         elif bearer is not None and bearer[:7].lower() == b"bearer ":

@@ -98,21 +98,13 @@ class SessionCache:
         # The middleware reads entries in place on its hot path: a call costs more than the test.
         self.by_key = self._entries.get
         self.header_of = self._headers.get
-        # Requests served from the cache, and those that found nothing fresh in it: plain
-        # integers (the middleware's hot path adds its hits itself), read when metrics are scraped.
+        # Requests served from the cache, and those with a session cookie it held nothing fresh
+        # for: plain integers the callers add to, read when metrics are scraped.
         self.hits = self.misses = 0
 
     def get(self, header: bytes, now: float) -> Cached | None:
         """The entry for this exact ``Cookie`` header (or for the same session cookies in a header
         that differs elsewhere) while it is fresh; None otherwise."""
-        entry = self._find(header, now)
-        if entry is None:
-            self.misses += 1
-        else:
-            self.hits += 1
-        return entry
-
-    def _find(self, header: bytes, now: float) -> Cached | None:
         i = header.find(self._first)
         if i < 0:
             return None

@@ -165,6 +165,7 @@ class SyncGate:
         if cookie is not None and scope["method"] in _SAFE:
             entry = auth.hot.get(cookie, auth.clock.now())
             if entry is not None:
+                auth.hot.hits += 1  # a miss is counted by the middleware it goes on to
                 scope[USER_KEY], scope[CSRF_KEY] = entry.user, entry.csrf
                 return Admitted(entry.user, entry.csrf, protected)
         if bearer is None and not protected and (
