@@ -5,6 +5,7 @@ to the counters ``/metrics`` serves (parsed with ``prometheus_client.parser``)."
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Callable
@@ -302,8 +303,21 @@ async def test_default_delivery_is_json_lines_on_the_audit_logger(
     record: dict[str, Any] = json.loads(lines[0])
     assert record == {"type": "denied", "outcome": "failure", "time": record["time"],
                       "code": "login_required", "reason": "login_required", "endpoint": None,
-                      "sub": None, "client_ip": "127.0.0.1",
-                      "request_id": record["request_id"]}
+                      "client_ip": "127.0.0.1", "request_id": record["request_id"],
+                      "sub_hash": None}
+
+
+async def test_the_log_line_names_the_user_by_a_hash_of_sub(
+        worlds: Callable[..., World], caplog: pytest.LogCaptureFixture) -> None:
+    """CK-06: log lines carry hashed identifiers; the hook gets ``sub`` itself."""
+    world = worlds()
+    sub = world.lc.user(DEMO_EMAIL).sub
+    with caplog.at_level(logging.INFO, logger="cognito_gate.audit"):
+        await world.sign_in()
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "cognito_gate.audit"]
+    signin = next(line for line in lines if line["type"] == "signin")
+    assert signin["sub_hash"] == hashlib.sha256(sub.encode()).hexdigest()[:16]
+    assert not any(sub in r.getMessage() for r in caplog.records)
 
 
 async def test_a_failing_hook_does_not_break_sign_in(worlds: Callable[..., World]) -> None:

@@ -8,13 +8,15 @@ No field ever holds a token, a code, a secret or a password: ``code`` is a catal
 (``errors.CATALOGUE``), ``reason`` a fixed name such as ``signature_invalid``.
 
 ``Events`` hands every event to the app's hook (``on_event=``; by default ``log_event``: one JSON
-line on the ``cognito_gate.audit`` logger), counts it for the metrics (``tally.Tally``) and keeps
+line on the ``cognito_gate.audit`` logger, where ``sub`` goes hashed, as every log line's
+identifiers do: CK-06), counts it for the metrics (``tally.Tally``) and keeps
 the provider's up/down state per endpoint, so an outage is reported once when it starts and once
 when it ends instead of on every failed call.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -29,7 +31,7 @@ from .errors import AuthError
 from .tally import Tally
 from .verify import decode_segment
 
-__all__ = ["Event", "EventHook", "Events", "current_request", "log_event", "sub_of"]
+__all__ = ["Event", "EventHook", "Events", "current_request", "log_event", "sub_hash", "sub_of"]
 
 log = logging.getLogger("cognito_gate.audit")
 
@@ -64,9 +66,19 @@ class Event:
 EventHook = Callable[[Event], object]
 
 
+def sub_hash(sub: str) -> str:
+    """The first 16 hex digits of SHA-256 of ``sub``: the same user gives the same value, and a
+    log line names nobody by itself (CK-06)."""
+    return hashlib.sha256(sub.encode()).hexdigest()[:16]
+
+
 def log_event(event: Event) -> None:
-    """The default hook: the event as one JSON line on the ``cognito_gate.audit`` logger."""
-    log.info("%s", event.to_json())
+    """The default hook: the event as one JSON line on the ``cognito_gate.audit`` logger, with
+    ``sub_hash`` in place of ``sub``."""
+    fields = asdict(event)
+    sub = fields.pop("sub")
+    fields["sub_hash"] = None if sub is None else sub_hash(sub)
+    log.info("%s", json.dumps(fields, separators=(",", ":")))
 
 
 def sub_of(id_token: str) -> str | None:
