@@ -8,7 +8,8 @@ stand-in, see wsgi_apps.py).
 Local Cognito is served from this process on loopback; each app runs in gunicorn (one worker,
 gthread with 4 threads, so connections are kept alive; access log off) pinned to core 0, wrk
 -t1 -c8 on core 1. Rounds alternate the variants so drift hits them alike; the table shows the
-median round. The ratio is requests/s against the same framework's plain app: the signed-in hot path's target is >= 0.85x.
+median round. The ratio is requests/s against the same framework's plain app: the signed-in hot
+path's target is >= 0.85x.
 """
 
 from __future__ import annotations
