@@ -20,9 +20,12 @@ __all__ = [
     "ProviderRejected",
     "ProviderUnavailable",
     "RedactSecrets",
+    "RedisStore",
     "Requirement",
     "SessionStore",
     "Settings",
+    "SharedSessionStore",
+    "StoreUnavailable",
     "SystemClock",
     "TokenExpired",
     "TokenRejected",
@@ -46,9 +49,11 @@ from .core.errors import (
     ConfigError,
     ProviderRejected,
     ProviderUnavailable,
+    StoreUnavailable,
     TokenExpired,
     TokenRejected,
 )
 from .core.events import Event, log_event
-from .core.session import MemoryStore, SessionStore
+from .core.session import MemoryStore, SessionStore, SharedSessionStore
 from .core.user import User
+from .stores.redis import RedisStore

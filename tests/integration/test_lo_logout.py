@@ -327,7 +327,7 @@ async def test_LO_04_copied_cookies_replayed_after_sign_out_are_refused(
     assert (await w.sign_out()).status_code == 303
     now = w.clock.now()
     for i in range(later_sign_outs):
-        w.auth.end_session(SessionData(f"other-{i}", "id", "access", "refresh", now))
+        await w.auth.end_session(SessionData(f"other-{i}", "id", "access", "refresh", now))
     for name, value in copied.items():
         w.browser.cookies.set(name, value, domain="localhost.local")
 

@@ -113,7 +113,8 @@ async def test_a_response_object_served_again_gets_no_pile_up_and_keeps_no_cooki
     assert b"set-cookie" not in [k for k, _ in SHARED.raw_headers]
 
 
-def test_LO_04_a_session_signed_out_during_its_verification_is_not_cached(auth: CognitoAuth):
+async def test_LO_04_a_session_signed_out_during_its_verification_is_not_cached(
+        auth: CognitoAuth):
     """Sign-out drops the session's cache entries; a request that was still verifying the
     session at that moment must not put it back."""
     now = auth.clock.now()
@@ -121,7 +122,7 @@ def test_LO_04_a_session_signed_out_during_its_verification_is_not_cached(auth: 
                 expires_at=now + 3600, issuer="https://issuer", claims={}, access_claims={})
     header = b"__Host-cg.0=1." + b"A" * 80
     ended = SessionData("sid-1", "id", "access", "refresh", now)
-    auth.end_session(ended)
+    await auth.end_session(ended)
     auth.remember(header, Authenticated(ended, user, "csrf", now + 60, False))
     assert len(auth.hot) == 0
     live = SessionData("sid-2", "id", "access", "refresh", now)

@@ -64,13 +64,13 @@ def test_a_deadline_already_past_is_not_kept() -> None:
     assert "sid" not in signed_out
 
 
-def test_sign_out_refuses_the_session_until_its_absolute_end(http: httpx.AsyncClient,
-                                                              clock: ManualClock) -> None:
+async def test_sign_out_refuses_the_session_until_its_absolute_end(
+        http: httpx.AsyncClient, clock: ManualClock) -> None:
     """The deadline is the session's absolute end (sign-in + session lifetime), when the
     authenticator refuses the session anyway — not earlier."""
     auth = CognitoAuth(make_settings(), http=http, clock=clock)
     started = clock.now() - 3600
-    auth.end_session(SessionData("sid", "id", "access", "refresh", started))
+    await auth.end_session(SessionData("sid", "id", "access", "refresh", started))
     clock.advance(auth.settings.session_lifetime - 3600 - 0.001)
     assert "sid" in auth.signed_out
     clock.advance(0.001)

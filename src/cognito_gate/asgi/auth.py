@@ -3,6 +3,7 @@ the caches (verified sessions, JWKS, claims) and hands out the middleware and de
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,14 +21,15 @@ from ..core.clock import Clock, SystemClock
 from ..core.config import Settings
 from ..core.cookies import CookiePolicy, join_chunks
 from ..core.csrf import CsrfTokens
-from ..core.errors import AuthError, ProviderUnavailable
+from ..core.errors import AuthError, ProviderUnavailable, StoreUnavailable
 from ..core.events import EventHook, Events, log_event, sub_of
 from ..core.flow import SignInFlow
 from ..core.jwks import JWKSCache
 from ..core.loopguard import RedirectBudget
 from ..core.redact import SECRET, redacted_repr
 from ..core.refresh import Refresher
-from ..core.session import SessionCodec, SessionData, SessionStore
+from ..core.refreshlock import SharedRefresh
+from ..core.session import SessionCodec, SessionData, SessionStore, SharedSessionStore
 from ..core.signedout import SignedOut
 from ..core.tokens import TokenClient, default_http_client
 from ..core.user import User
@@ -103,9 +105,15 @@ class CognitoAuth:
     ``http``: an ``httpx.AsyncClient`` for every call to Cognito (tests pass one with
     ``httpx.ASGITransport``); by default one with 3 s connect / 10 s timeouts is created.
     ``clock``: anything with ``now()``; ``render_error``: ``(request, AuthError) -> Response`` to
-    style error pages like the app; ``store``: keep sessions server-side instead of in cookies.
+    style error pages like the app; ``store``: keep sessions server-side instead of in cookies
+    (by default a ``RedisStore`` when ``settings.session_store_url`` is set, else cookies).
     ``on_event``: called with every audit ``Event`` (README "Audit events"); by default each is
     logged as a JSON line on the ``cognito_gate.audit`` logger, ``None`` turns that off.
+
+    With a shared store (``SharedSessionStore``: Redis, Valkey) the processes of a deployment
+    refresh each session once between them, and a sign-out in one reaches the session caches of
+    all: each process listens on the store's sign-out channel, and keeps verified sessions in its
+    cache only while it listens (a missed announcement could otherwise go unnoticed).
     """
 
     optional_user = staticmethod(optional_user)
@@ -141,10 +149,18 @@ class CognitoAuth:
                                   client_id=s.client_id, client_secret=s.client_secret, http=http,
                                   observe=events.provider_call)
         self.csrf = CsrfTokens(s.session_secret)
-        self.refresher = Refresher(self.tokens, self.verifier, clock,
-                                   keep_seconds=s.session_lifetime, events=events)
-        self.authenticator = Authenticator(s, self.verifier, self.refresher, self.csrf, clock)
+        if store is None and s.session_store_url is not None:
+            from ..stores.redis import RedisStore
+
+            store = RedisStore.from_url(s.session_store_url)
+        self.store = store
         self.sessions = SessionCodec(s.session_secret, self.policy, store)
+        self.shared = store if isinstance(store, SharedSessionStore) else None
+        locked = None if self.shared is None else SharedRefresh(self.shared, self.sessions,
+                                                                clock, s.session_lifetime)
+        self.refresher = Refresher(self.tokens, self.verifier, clock,
+                                   keep_seconds=s.session_lifetime, events=events, shared=locked)
+        self.authenticator = Authenticator(s, self.verifier, self.refresher, self.csrf, clock)
         self.flow = SignInFlow(s, tokens=self.tokens, verifier=self.verifier, clock=clock,
                                tx_prefix=self.policy.prefix + "cg_tx_")
         self.loop_cookie = self.policy.prefix + "cg_rl"
@@ -153,6 +169,9 @@ class CognitoAuth:
         self.hot = SessionCache(self.sessions.names.chunks, size)
         self.signed_out = SignedOut(clock)
         accesslog.install()  # the callback's code and state must not reach uvicorn's access log
+        self._listening = self.shared is None  # sign-outs elsewhere reach this process
+        self._watch: asyncio.Task[None] | None = None
+        self._watch_loop: asyncio.AbstractEventLoop | None = None
 
     def connected(self, settings: Settings, *, http: httpx.AsyncClient | None = None,
                   clock: Clock | None = None) -> CognitoAuth:
@@ -190,9 +209,34 @@ class CognitoAuth:
         return token
 
     async def aclose(self) -> None:
-        """Close the HTTP client if this object created it."""
+        """Stop listening for sign-outs; close the HTTP client if this object created it."""
+        if self._watch is not None and self._watch_loop is asyncio.get_running_loop():
+            self._watch.cancel()
+        self._watch = None
         if self._own_http:
             await self.http.aclose()
+
+    def _listen(self) -> None:
+        """Listen on the shared store's sign-out channel from this event loop (started on the
+        first session seen, so importing or building the app never connects)."""
+        if self.shared is None:
+            return
+        loop = asyncio.get_running_loop()
+        if self._watch is None or self._watch.done() or self._watch_loop is not loop:
+            self._listening = False
+            self._watch_loop = loop
+            self._watch = loop.create_task(self.shared.watch(self._ended_elsewhere,
+                                                             self._set_listening))
+
+    def _set_listening(self, listening: bool) -> None:
+        """While nobody listens, announcements can be missed: keep nothing cached meanwhile."""
+        self._listening = listening
+        if not listening:
+            self.hot.clear()
+
+    def _ended_elsewhere(self, sid: str, until: float) -> None:
+        self.signed_out.add(sid, until)
+        self.hot.discard_session(sid)
 
     def session_values(self, cookies: Mapping[str, str]) -> str | None:
         return join_chunks([cookies.get(n) for n in self.sessions.names.chunks])
@@ -208,7 +252,12 @@ class CognitoAuth:
     async def resolve(self, cookies: Mapping[str, str]) -> Resolution:
         """Slow path: open, verify and maybe refresh the session in ``cookies``."""
         present = any(n in cookies for n in self.sessions.names.chunks)
-        data = await self.load_session(cookies) if present else None
+        if present:
+            self._listen()
+        try:
+            data = await self.load_session(cookies) if present else None
+        except ProviderUnavailable as exc:  # the session store is down: not a sign-out
+            return Resolution(error=exc)
         if data is None:
             return Resolution(writes=self.sessions.names.clear() if present else [])
         try:
@@ -218,12 +267,21 @@ class CognitoAuth:
         except AuthError as exc:
             log.info("session rejected (%s)", exc.reason)
             self.events.failed("session_end", exc, sub=sub_of(data.id_token))
-            return Resolution(writes=await self.sessions.discard(data), error=exc)
+            try:
+                writes = await self.sessions.discard(data)
+            except StoreUnavailable:  # the stored copy expires by itself; the cookie goes now
+                writes = self.sessions.names.clear()
+            return Resolution(writes=writes, error=exc)
         if not authd.changed:
             return Resolution(authd)
         max_age = int(data.auth_time + self.settings.session_lifetime - self.clock.now())
         try:
-            writes = await self.sessions.save(authd.session, max_age, cookies)
+            writes = await self.sessions.update(authd.session, max_age, cookies)
+        except StoreUnavailable as exc:  # the tokens are good; the write is retried later
+            log.warning("session not written back (%s)", exc.reason)
+            if self.shared is not None:
+                self.delivered(authd)  # a refresh was stored under its lock already
+            return Resolution(authd)
         except AuthError as exc:
             return await self._outgrown(authd, exc)
         if self.sessions.store is not None:
@@ -238,11 +296,11 @@ class CognitoAuth:
         log.warning("session ended: refreshed tokens too large for the cookies (%s)",
                     error.reason)
         self.events.failed("session_end", error, sub=authd.user.sub)
-        self.end_session(authd.session)
+        writes = await self.end_session(authd.session)
         self.delivered(authd)
         if authd.session.refresh_token:
             await self.tokens.revoke(authd.session.refresh_token)
-        return Resolution(writes=await self.sessions.discard(authd.session), error=error)
+        return Resolution(writes=writes, error=error)
 
     def delivered(self, authd: Authenticated | None) -> None:
         """A response carrying ``authd``'s cookies has gone out (or the session is over): a
@@ -254,16 +312,22 @@ class CognitoAuth:
         """Cache a verified session under its exact ``Cookie`` header until it needs a fresh
         look — unless it signed out while it was being verified."""
         sid = authd.session.sid
-        if sid not in self.signed_out:
+        if self._listening and sid not in self.signed_out:
             self.hot.put(HotEntry(cookie_header, authd.user, authd.csrf, sid, authd.fresh_until),
                          self.clock.now())
 
-    def end_session(self, data: SessionData) -> None:
-        """Refuse this session id from now on in this process (LO-04, within one process), on the
-        hot path too: its cached entries go. It stays refused until the session's absolute end,
-        when the session could no longer be used anyway."""
-        self.signed_out.add(data.sid, data.auth_time + self.settings.session_lifetime)
+    async def end_session(self, data: SessionData) -> list[tuple[bytes, bytes]]:
+        """Sign ``data`` out (LO-04): refuse its id from now on in this process, on the hot path
+        too (its cached entries go), until the session's absolute end, when it could no longer be
+        used anyway; drop the stored copy; with a shared store, tell every other process to do
+        the same. Returns the headers deleting the session cookies."""
+        until = data.auth_time + self.settings.session_lifetime
+        self.signed_out.add(data.sid, until)
         self.hot.discard_session(data.sid)
+        writes = await self.sessions.discard(data)  # stored copy first: then nobody loads it
+        if self.shared is not None:
+            await self.shared.announce_ended(data.sid, until)
+        return writes
 
     async def render(self, request: Request, error: AuthError, *, as_json: bool = False,
                      retry_href: str | None = None) -> Response:
@@ -273,6 +337,9 @@ class CognitoAuth:
             response = rendered if isinstance(rendered, Response) else await rendered
             response.headers["cache-control"] = "no-store"
             deny_framing(response)
+            retry_after = getattr(error, "retry_after", None)
+            if error.status == 503 and retry_after and "retry-after" not in response.headers:
+                response.headers["retry-after"] = str(retry_after)
             return response
         return error_response(error, as_json=as_json, retry_href=retry_href)
 

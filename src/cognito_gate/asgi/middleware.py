@@ -35,7 +35,8 @@ __all__ = ["AuthMiddleware"]
 
 _NO_STORE = (b"cache-control", b"no-store")
 _WS_HTTP = "websocket.http.response"  # ASGI extension: a refused handshake answers with HTTP
-_SHOWN_AS_PAGE = frozenset({"provider_unavailable", "session_too_large"})
+_SHOWN_AS_PAGE = frozenset({"provider_unavailable", "session_store_unavailable",
+                            "session_too_large"})
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 

@@ -65,6 +65,9 @@ class AuthRoutes:
                     response.headers["allow"] = ", ".join(methods)
                 else:
                     response = await handler(request, _cookies(request))
+            except AuthError as exc:  # the session store is down, say: its page, not a 500
+                log.warning("%s failed (%s)", scope["path"], exc.reason)
+                response = await self.auth.render(request, exc)
             except Exception as exc:  # the promise: a page, never a stack trace
                 log.error("%s failed (%s)", scope["path"], type(exc).__name__)
                 response = await self.auth.render(request, AuthError.of("internal_error"))
@@ -146,12 +149,13 @@ class AuthRoutes:
                 log.info("logout refused (csrf_token)")
                 auth.events.emit("signout", "failure", code="csrf_failed", reason="csrf_token")
                 return await self.auth.render(request, AuthError.of("csrf_failed"))
+        clear = auth.sessions.names.clear()
         if data is not None:
-            auth.end_session(data)
+            clear = await auth.end_session(data)
             if data.refresh_token:
                 await auth.tokens.revoke(data.refresh_token)
         response = RedirectResponse(self._cognito_logout_url(request), 303, headers=NO_STORE)
-        response.raw_headers.extend(await auth.sessions.discard(data))
+        response.raw_headers.extend(clear)
         for name in cookies:
             if name.startswith(auth.flow.tx_prefix) or name == auth.loop_cookie:
                 response.raw_headers.append(auth.policy.delete(name))

@@ -185,5 +185,9 @@ class SessionCache:
             del self._entries[key]
             self._headers.pop(key, None)
 
+    def clear(self) -> None:
+        """Forget every entry (sign-outs elsewhere may have been missed)."""
+        self._entries.clear()
+
     def __len__(self) -> int:
         return len(self._entries)

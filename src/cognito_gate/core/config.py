@@ -40,7 +40,11 @@ ENV_NAMES: dict[str, tuple[str, ...]] = {
     "callback_path": ("COGNITO_CALLBACK_PATH",),
     "logout_uri": ("COGNITO_LOGOUT_URI",),
     "leeway": ("COGNITO_LEEWAY",),
+    "session_store_url": ("SESSION_STORE_URL",),
 }
+
+#: Schemes ``SESSION_STORE_URL`` may use (``valkey``/``valkeys`` are aliases of Redis's).
+STORE_SCHEMES = ("redis", "rediss", "valkey", "valkeys", "unix")
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,7 @@ class Settings:
     jwks_max_age: int = 3600
     jwks_stale_max: int = 24 * 3600
     jwks_cooldown: int = 10
+    session_store_url: str | None = None  # redis://… : sessions in Redis/Valkey (RedisStore)
 
     region: str = field(init=False)
     authorize_url: str = field(init=False)
@@ -202,6 +207,24 @@ _URLS = {  # field -> (may it have a path, an example)
 }
 
 
+def _store_url_ok(url: object) -> bool:
+    """A URL redis-py can connect to: a known scheme, a host (or a socket path), a sane port and
+    database number."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:
+        return False
+    if parts.scheme not in STORE_SCHEMES:
+        return False
+    if parts.scheme == "unix":
+        return bool(parts.path) and not parts.netloc
+    database = parts.path.strip("/")
+    return bool(parts.hostname) and (database == "" or database.isdigit())
+
+
 def _is_path(value: object) -> bool:
     return isinstance(value, str) and bool(_PATH.fullmatch(value)) and not value.startswith("//")
 
@@ -235,6 +258,9 @@ _CHECKS: dict[str, tuple[Callable[[Any], bool], str]] = {  # field -> (is it fin
         "jwks_max_age", "jwks_stale_max", "jwks_cooldown")},
     "session_cache_size": (lambda v: v is None or _is_count(v),
                            f"{_COUNT_TEXT} (or None: the same as claims_cache_size)"),
+    "session_store_url": (lambda v: v is None or _store_url_ok(v),
+                          "must be a Redis/Valkey URL like redis://localhost:6379/0 "
+                          "(rediss:// for TLS; valkey:// and valkeys:// are accepted too)"),
 }
 
 

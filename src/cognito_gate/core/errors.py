@@ -18,6 +18,7 @@ __all__ = [
     "ErrorKind",
     "ProviderRejected",
     "ProviderUnavailable",
+    "StoreUnavailable",
     "TokenExpired",
     "TokenRejected",
 ]
@@ -88,6 +89,10 @@ CATALOGUE: dict[str, ErrorKind] = {
     "provider_unavailable": ErrorKind(
         503, "Sign-in service unavailable",
         "The sign-in service is not answering right now. Please try again in a minute."),
+    "session_store_unavailable": ErrorKind(
+        503, "Sign-in is briefly unavailable",
+        "We could not reach the place where sign-ins are kept. You are still signed in: "
+        "please try again in a few seconds."),
 }
 
 
@@ -148,6 +153,18 @@ class ProviderUnavailable(AuthError):
             else min(RETRY_AFTER_MAX, max(RETRY_AFTER_MIN, retry_after))
         )
         self.retry_after = self.provider_retry_after or RETRY_AFTER_DEFAULT
+
+
+class StoreUnavailable(ProviderUnavailable):
+    """Transient: the shared session store (Redis/Valkey) is down, slow or refused a command.
+    Handled like a provider outage (503 + ``Retry-After``, never a sign-out), with its own code."""
+
+    def __init__(self, reason: str, *, retry_after: int = 5) -> None:
+        super().__init__(reason, retry_after=retry_after)
+        kind = CATALOGUE["session_store_unavailable"]
+        self.code, self.status, self.title, self.message = (
+            "session_store_unavailable", kind.status, kind.title, kind.message)
+        self.args = (f"session_store_unavailable: {reason}",)
 
 
 class ProviderRejected(AuthError):

@@ -1,7 +1,8 @@
 """Refreshing a session: when, at most once at a time, and what a failure means.
 
 * Single-flight per refresh token in this process: concurrent callers await one token call, and
-  callers arriving shortly after (still holding the old cookie) reuse its result (RF-05).
+  callers arriving shortly after (still holding the old cookie) reuse its result (RF-05); with a
+  shared store, ``SharedRefresh`` extends that to every process (refreshlock.py).
 * New tokens are fully verified and must continue the same sign-in (RF-02); a rotated refresh
   token replaces the old one, a missing one keeps it (RF-03).
 * A rotated refresh token, once Cognito has issued it, is never thrown away: it is kept for the
@@ -31,6 +32,7 @@ from .claims import check_at_hash, check_same_session
 from .clock import Clock
 from .errors import AuthError, ProviderRejected, ProviderUnavailable, TokenRejected
 from .events import Events
+from .refreshlock import SharedRefresh
 from .session import SessionData
 from .tokens import TokenClient
 from .ttlcache import ExpiringLRU
@@ -84,8 +86,10 @@ class Refresher:
 
     def __init__(self, tokens: TokenClient, verifier: TokenVerifier, clock: Clock, *,
                  reuse_seconds: float = 30, cooloff_seconds: float = 10,
-                 keep_seconds: float = 12 * 3600, events: Events | None = None) -> None:
+                 keep_seconds: float = 12 * 3600, events: Events | None = None,
+                 shared: SharedRefresh | None = None) -> None:
         self._tokens = tokens
+        self._shared = shared
         self._events = events or Events(clock, hook=None)
         self._verifier = verifier
         self._clock = clock
@@ -122,19 +126,13 @@ class Refresher:
 
     async def _run(self, key: str, session: SessionData,
                    old_claims: Mapping[str, Any]) -> Refreshed:
-        assert session.refresh_token is not None
-        sent = self._unsent.get(key, self._clock.now()) or session.refresh_token
         try:
-            tokens = await self._tokens.refresh(sent)
-            if tokens.refresh_token is not None:  # rotated: ``sent`` is spent from now on
-                self._unsent.put(key, tokens.refresh_token, session.auth_time + self._keep)
-                sent = tokens.refresh_token
-            id_claims = await self._verifier.verify_id_token(tokens.id_token, from_provider=True)
-            access_claims = await self._verifier.verify_access_token(tokens.access_token,
-                                                                     from_provider=True)
-            check_at_hash(id_claims, tokens.access_token)
-            check_same_session(id_claims, access_claims)
-            _check_continuity(old_claims, id_claims)
+            if self._shared is None:
+                result = await self._grant(key, session, old_claims)
+            else:
+                result = await self._shared.run(
+                    session, lambda: self._grant(key, session, old_claims),
+                    lambda stored: self._checked(stored, old_claims, key), lambda r: r.session)
         except ProviderUnavailable as exc:
             log.warning("refresh: provider unavailable (%s)", exc.reason)
             self._events.failed("refresh", exc, sub=old_claims.get("sub"))
@@ -156,8 +154,31 @@ class Refresher:
             self._events.failed("refresh", ended, sub=old_claims.get("sub"), outcome="refused")
             self._recent.put(key, ended, self._clock.now() + self._reuse)
             raise ended from None
-        result = Refreshed(session.replace_tokens(tokens.id_token, tokens.access_token, sent),
-                           id_claims, access_claims, key)
-        self._events.emit("refresh", "success", sub=id_claims.get("sub"))
+        self._events.emit("refresh", "success", sub=result.id_claims.get("sub"))
         self._recent.put(key, result, self._clock.now() + self._reuse)
         return result
+
+    async def _grant(self, key: str, session: SessionData,
+                     old_claims: Mapping[str, Any]) -> Refreshed:
+        """One refresh grant at the token endpoint (with the newest unsent rotated token, if
+        any), its tokens checked."""
+        assert session.refresh_token is not None
+        sent = self._unsent.get(key, self._clock.now()) or session.refresh_token
+        tokens = await self._tokens.refresh(sent)
+        if tokens.refresh_token is not None:  # rotated: ``sent`` is spent from now on
+            self._unsent.put(key, tokens.refresh_token, session.auth_time + self._keep)
+            sent = tokens.refresh_token
+        return await self._checked(
+            session.replace_tokens(tokens.id_token, tokens.access_token, sent), old_claims, key)
+
+    async def _checked(self, new: SessionData, old_claims: Mapping[str, Any],
+                       key: str) -> Refreshed:
+        """``new`` (just granted, or refreshed by another process) with its tokens fully verified
+        as a continuation of the same sign-in."""
+        id_claims = await self._verifier.verify_id_token(new.id_token, from_provider=True)
+        access_claims = await self._verifier.verify_access_token(new.access_token,
+                                                                 from_provider=True)
+        check_at_hash(id_claims, new.access_token)
+        check_same_session(id_claims, access_claims)
+        _check_continuity(old_claims, id_claims)
+        return Refreshed(new, id_claims, access_claims, key)

@@ -7,9 +7,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from .clock import Clock, SystemClock
 from .cookies import CookieNames, CookiePolicy, SealedBox
@@ -17,7 +17,8 @@ from .errors import AuthError
 from .redact import SECRET, redacted_repr
 from .ttlcache import ExpiringLRU
 
-__all__ = ["MemoryStore", "SessionCodec", "SessionData", "SessionStore", "new_session_id"]
+__all__ = ["MemoryStore", "SessionCodec", "SessionData", "SessionStore", "SharedSessionStore",
+           "new_session_id"]
 
 
 def new_session_id() -> str:
@@ -92,6 +93,41 @@ class SessionStore(Protocol):
     async def delete(self, sid: str) -> None: ...
 
 
+@runtime_checkable
+class SharedSessionStore(SessionStore, Protocol):
+    """A store several processes share (``RedisStore``). Besides the sessions it keeps a short
+    lock per session, so one process refreshes while the others wait for its result, and a
+    sign-out broadcast, so every process drops a signed-out session from its caches at once.
+    A store that cannot reach its server raises ``StoreUnavailable``."""
+
+    async def acquire(self, sid: str, ttl: float) -> str | None:
+        """Take the session's lock for ``ttl`` seconds: a token to renew/release it, or None
+        when another process holds it."""
+        ...
+
+    async def renew(self, sid: str, token: str, ttl: float) -> bool:
+        """Extend a held lock; False if it was lost (it expired and someone else took it)."""
+        ...
+
+    async def release(self, sid: str, token: str) -> None:
+        """Give the lock back (only if ``token`` still holds it)."""
+        ...
+
+    async def locked(self, sid: str) -> bool:
+        """Whether some process holds the session's lock now."""
+        ...
+
+    async def announce_ended(self, sid: str, until: float) -> None:
+        """Tell every process that ``sid`` signed out (refuse it until ``until``)."""
+        ...
+
+    async def watch(self, ended: Callable[[str, float], None],
+                    live: Callable[[bool], None]) -> None:
+        """Run for ever: call ``ended(sid, until)`` for each announced sign-out, and
+        ``live(True)`` once listening, ``live(False)`` whenever announcements may be missed."""
+        ...
+
+
 class MemoryStore:
     """In-process store (one process, or tests); bounded, entries expire with their session."""
 
@@ -131,26 +167,47 @@ class SessionCodec:
             raw = self._box.open(value)
             return None if raw is None else SessionData.from_json(raw)
         sid = self._ref.open(value)
-        if sid is None:
-            return None
-        stored = await self.store.load(sid.decode())
-        raw = None if stored is None else self._box.open(stored.decode())
+        return None if sid is None else await self.load_stored(sid.decode())
+
+    async def load_stored(self, sid: str) -> SessionData | None:
+        """The session the store keeps under ``sid`` (store mode only); None if there is none,
+        or it is not one we sealed for that id."""
+        assert self.store is not None
+        stored = await self.store.load(sid)
+        raw = None if stored is None else self._box.open(stored.decode("latin-1"))
         data = None if raw is None else SessionData.from_json(raw)
-        return data if data is not None and data.sid == sid.decode() else None
+        return data if data is not None and data.sid == sid else None
+
+    async def keep(self, data: SessionData, max_age: int) -> None:
+        """Write ``data`` to the store (store mode only) for ``max_age`` more seconds."""
+        assert self.store is not None
+        await self.store.save(data.sid, self._box.seal(data.to_json()).encode(), max(1, max_age))
 
     async def save(
         self, data: SessionData, max_age: int, present: Mapping[str, Any]
     ) -> list[tuple[bytes, bytes]]:
         """Headers writing ``data`` (and expiring stale chunks); ``session_too_large`` if even the
         chunk cap cannot hold it, so the browser never silently drops a cookie (CK-03)."""
-        sealed = self._box.seal(data.to_json())
         if self.store is not None:
-            await self.store.save(data.sid, sealed.encode(), max(1, max_age))
+            await self.keep(data, max_age)
             sealed = self._ref.seal(data.sid.encode())
+        else:
+            sealed = self._box.seal(data.to_json())
         headers = self.names.write(sealed, max_age, present)
         if headers is None:
             raise AuthError.of("session_too_large", reason=f"sealed_bytes_{len(sealed)}")
         return headers
+
+    async def update(
+        self, data: SessionData, max_age: int, present: Mapping[str, Any]
+    ) -> list[tuple[bytes, bytes]]:
+        """Write a changed session (refreshed, or seen again). With a store the cookie already
+        names this session, so only the store is written and the cookie stays byte for byte the
+        same: every process keeps serving it from its session cache."""
+        if self.store is not None:
+            await self.keep(data, max_age)
+            return []
+        return await self.save(data, max_age, present)
 
     async def discard(self, data: SessionData | None) -> list[tuple[bytes, bytes]]:
         """Deletion headers for every chunk; the stored copy goes too."""
