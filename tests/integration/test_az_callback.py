@@ -602,3 +602,37 @@ async def test_AZ_14_callback_error_page_loads_nothing_from_elsewhere(pool_world
     assert '<meta name="referrer" content="no-referrer">' in page.text
     assert not re.search(r"<(script|img|iframe)", page.text, re.I)
     assert not re.search(r'(src|href)="(https?:)?//', page.text), "no third-party resource"
+
+
+@pytest.mark.parametrize("revokes", [False, True], ids=["cognito-default", "rfc6749-revokes"])
+async def test_AZ_05_code_redeemed_again_elsewhere_the_app_survives_both_ways(
+        world: World, revokes: bool) -> None:
+    """The app's code is redeemed a second time behind its back (a double-submitting worker, a
+    leaked URL). Cognito refuses the replay and keeps the first tokens (cognito-behaviour.md
+    §4.4): the session lives on through its refresh. With RFC 6749 §4.1.2 revocation switched
+    on, the refresh fails and the session ends cleanly, and signing in again works."""
+    w = world
+    if revokes:
+        w.lc.faults.revoke_on_code_replay()
+    callback = await w.code_for(await w.start_sign_in("/protected"))
+    assert (await w.get(callback)).status_code == 303
+    (first,) = w.calls("/oauth2/token")
+    replay = await w.provider_http.post(
+        w.lc.base_url + "/oauth2/token",
+        data={k: v[0] for k, v in first.form.items()},
+        auth=(w.client.client_id, w.client.client_secret or ""))
+    assert replay.json() == {"error": "invalid_grant"}
+    assert (await w.get("/protected")).status_code == 200
+
+    w.advance(3600 + 61)
+    later = await w.get("/protected")
+
+    if not revokes:
+        assert later.status_code == 200
+        assert w.calls("/oauth2/token")[-1].status == 200
+        return
+    assert later.status_code in (302, 303)
+    assert w.calls("/oauth2/token")[-1].json() == {"error": "invalid_grant"}
+    assert await whoami(w) is None
+    assert (await w.sign_in("/protected")).status_code == 200
+    assert await whoami(w) == DEMO_EMAIL

@@ -25,11 +25,16 @@ DEMO_PASSWORD = "Demo-password-1"
 _CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 
 
+def s256(verifier: str) -> str:
+    """The S256 code_challenge of ``verifier``."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
 def pkce_pair() -> tuple[str, str]:
     """(verifier, S256 challenge)."""
     verifier = secrets.token_urlsafe(48)
-    digest = hashlib.sha256(verifier.encode()).digest()
-    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+    return verifier, s256(verifier)
 
 
 def basic(client_id: str, secret: str) -> dict[str, str]:

@@ -66,6 +66,12 @@ Other switches:
 * ``faults.detect_refresh_replay()`` — RFC 9700 replay detection: a rotated refresh token used
   after its grace period revokes the whole lineage (rotation itself is per client:
   ``ClientConfig(rotation=True, rotation_grace_seconds=…)``).
+* ``faults.revoke_on_code_replay()`` — RFC 6749 §4.1.2: a second redemption of a code also
+  revokes the tokens the first produced. Off by default, because Cognito documents only that
+  the replay fails with ``invalid_grant`` (cognito-behaviour.md §4.4); the first tokens stay.
+* ``faults.strict_pkce_verifier()`` — refuse a ``code_verifier`` outside RFC 7636's 43–128
+  unreserved characters even when its S256 matches. Off by default: Cognito accepts any
+  verifier whose S256 matches the challenge (flask-cognito-lib sends 35–43 characters).
 * ``faults.clock_offset(-120)`` — skew Local Cognito's clock (same as ``lc.clock.set_offset``).
 * Key rotation is ``lc.rotate_keys(overlap=...)`` / ``lc.drop_retired_keys()``; request counts
   are ``lc.requests``.
@@ -202,8 +208,7 @@ class Faults:
         self._clock = clock
         self._lock = threading.Lock()
         self._armed: dict[str, _Armed] = {}
-        self._replay_detection = False
-        self._ignore_pkce = False
+        self._flags: set[str] = set()
 
     def _arm(self, slot: str, spec: object, times: int | None) -> None:
         if times is not None and times < 1:
@@ -263,19 +268,39 @@ class Faults:
             raise FaultError(f"unknown extra_keys {sorted(unknown)}; expected {JWKS_KEY_FAULTS}")
         self._arm("jwks", fault, times)
 
+    def _flag(self, name: str, on: bool) -> None:
+        if on:
+            self._flags.add(name)
+        else:
+            self._flags.discard(name)
+
     def detect_refresh_replay(self, on: bool = True) -> None:
-        self._replay_detection = on
+        self._flag("replay_detection", on)
 
     @property
     def replay_detection(self) -> bool:
-        return self._replay_detection
+        return "replay_detection" in self._flags
 
     def ignore_pkce(self, on: bool = True) -> None:
-        self._ignore_pkce = on
+        self._flag("ignore_pkce", on)
 
     @property
     def pkce_ignored(self) -> bool:
-        return self._ignore_pkce
+        return "ignore_pkce" in self._flags
+
+    def revoke_on_code_replay(self, on: bool = True) -> None:
+        self._flag("revoke_on_code_replay", on)
+
+    @property
+    def code_replay_revokes(self) -> bool:
+        return "revoke_on_code_replay" in self._flags
+
+    def strict_pkce_verifier(self, on: bool = True) -> None:
+        self._flag("strict_pkce_verifier", on)
+
+    @property
+    def pkce_verifier_strict(self) -> bool:
+        return "strict_pkce_verifier" in self._flags
 
     def clock_offset(self, seconds: float) -> None:
         self._clock.set_offset(seconds)
@@ -284,8 +309,7 @@ class Faults:
         """Turn every switch off, including replay detection and the clock offset."""
         with self._lock:
             self._armed.clear()
-        self._replay_detection = False
-        self._ignore_pkce = False
+        self._flags.clear()
         self._clock.set_offset(0)
 
     def active(self) -> dict[str, Any]:
@@ -295,9 +319,8 @@ class Faults:
                 slot: {"spec": repr(a.spec), "remaining": a.remaining}
                 for slot, a in self._armed.items()
             }
-        out["replay_detection"] = self._replay_detection
-        if self._ignore_pkce:
-            out["ignore_pkce"] = True
+        out["replay_detection"] = self.replay_detection
+        out |= {flag: True for flag in sorted(self._flags - {"replay_detection"})}
         out["clock_offset"] = self._clock.offset
         return out
 
@@ -321,6 +344,8 @@ _JSON_SWITCHES = (
     "jwks",
     "detect_refresh_replay",
     "ignore_pkce",
+    "revoke_on_code_replay",
+    "strict_pkce_verifier",
     "clock_offset",
     "reset",
 )

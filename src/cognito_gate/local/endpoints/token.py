@@ -55,13 +55,23 @@ def _answer(lc: LocalCognito, issued: Issued, refresh_token: str | None) -> Resp
     return token_json(fault.apply(body) if fault is not None else body)
 
 
-def _pkce_ok(challenge: str | None, verifier: str | None) -> bool:
+def _pkce_problem(lc: LocalCognito, challenge: str | None, verifier: str | None) -> str | None:
+    """Why ``verifier`` does not prove the challenge, or None when it does. Like Cognito, any
+    verifier whose S256 matches counts; RFC 7636's 43–128 characters only under the
+    ``strict_pkce_verifier`` switch."""
+    if lc.faults.pkce_ignored:
+        return None
     if challenge is None:
-        return verifier is None  # RFC 9700 §4.8.2: no verifier without a challenge
-    if verifier is None or not _VERIFIER.match(verifier):
-        return False
+        # RFC 9700 §4.8.2: no verifier without a challenge
+        return None if verifier is None else "code_verifier sent for a code issued without PKCE"
+    if verifier is None:
+        return "code_verifier is required: the code was issued with a code_challenge"
+    if lc.faults.pkce_verifier_strict and not _VERIFIER.match(verifier):
+        return "code_verifier must be 43-128 characters of [A-Za-z0-9._~-] (RFC 7636 4.1)"
     computed = b64url(hashlib.sha256(verifier.encode()).digest())
-    return hmac.compare_digest(computed, challenge)
+    if not hmac.compare_digest(computed, challenge):
+        return "code_verifier does not match the code_challenge (S256)"
+    return None
 
 
 def _authorization_code(lc: LocalCognito, client: ClientConfig, form: Form) -> Response:
@@ -71,21 +81,27 @@ def _authorization_code(lc: LocalCognito, client: ClientConfig, form: Form) -> R
     if not code or not redirect_uri:
         return oauth_error("invalid_request")
     outcome, grant, expires_at, origin_jti = lc.store.consume_code(code, client.client_id)
-    if outcome == "reused" and origin_jti:
-        # RFC 6749 §4.1.2: a replayed code revokes what it already produced.
-        lc.store.revoke_lineage(origin_jti)
-        log.warning("authorization code replayed; its tokens are revoked")
+    if outcome == "reused":
+        # Cognito documents only invalid_grant (§4.4): the first exchange's tokens stay valid
+        # unless the RFC 6749 §4.1.2 revocation is switched on.
+        if origin_jti and lc.faults.code_replay_revokes:
+            lc.store.revoke_lineage(origin_jti)
+            log.warning("authorization code replayed; refused, and its tokens are revoked")
+        else:
+            log.warning("authorization code replayed; refused")
     if outcome != "ok" or grant is None:
         return oauth_error("invalid_grant")
     user = lc.store.user(sub=grant.sub)
     if (
         expires_at <= lc.clock.now()
         or grant.redirect_uri != redirect_uri
-        or not (lc.faults.pkce_ignored or _pkce_ok(grant.code_challenge, form.get("code_verifier")))
         or user is None
         or not user.active
     ):
         return oauth_error("invalid_grant")
+    problem = _pkce_problem(lc, grant.code_challenge, form.get("code_verifier"))
+    if problem is not None:
+        return oauth_error("invalid_grant", description=problem)
     lineage, issued, refresh_token = lc.tokens.sign_in(
         client, user, grant.scopes, grant.auth_time, nonce=grant.nonce
     )
