@@ -199,7 +199,7 @@ async def test_OP_18_scopes_narrow_userinfo(lc, http):
 
 def assert_invalid_token(response) -> None:
     assert response.status_code == 401
-    assert 'Bearer error="invalid_token"' in response.headers["www-authenticate"]
+    assert response.headers["www-authenticate"].startswith('error="invalid_token", ')
 
 
 async def test_OP_18_bad_tokens_are_401(lc, http):

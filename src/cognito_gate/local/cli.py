@@ -12,6 +12,7 @@ import logging
 import socket
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .config import (
     ConfigError,
@@ -73,6 +74,12 @@ def add_parser(
         "http://localhost:8000)",
     )
     local.add_argument(
+        "--issuer-base-url",
+        metavar="URL",
+        help="put this base in the tokens' iss and discovery's issuer, for apps that check its "
+        "shape (e.g. https://cognito-idp.us-east-1.amazonaws.com); the endpoints stay local",
+    )
+    local.add_argument(
         "--admin-api", action="store_true", help="serve the /_local/* test control endpoints"
     )
     local.set_defaults(run=run)
@@ -119,8 +126,22 @@ def _open(args: argparse.Namespace, config: PoolConfig, base_url: str) -> LocalC
     if data != ":memory:":
         Path(data).parent.mkdir(parents=True, exist_ok=True)
     return LocalCognito(
-        config, data=data, base_url=base_url, admin_api=getattr(args, "admin_api", False)
+        config,
+        data=data,
+        base_url=base_url,
+        issuer_base_url=_issuer_base_url(getattr(args, "issuer_base_url", None)),
+        admin_api=getattr(args, "admin_api", False),
     )
+
+
+def _issuer_base_url(url: str | None) -> str | None:
+    """``--issuer-base-url``: an http(s) origin with an optional path, nothing else."""
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"--issuer-base-url: {url!r} is not an http(s) URL without query")
+    return url
 
 
 def _add_user(args: argparse.Namespace, config: PoolConfig) -> int:

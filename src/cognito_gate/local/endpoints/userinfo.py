@@ -40,7 +40,8 @@ EXPIRED = "Access token is expired, disabled, or deleted, or the user has global
 
 
 def _challenge(error: str, description: str) -> str:
-    return f'Bearer error="{error}", error_description="{description}"'
+    """The header exactly as Cognito documents it (§5): no auth-scheme before the params."""
+    return f'error="{error}", error_description="{description}"'
 
 
 def bad_request() -> Response:
