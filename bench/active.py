@@ -1,6 +1,6 @@
 """How the cost grows with the number of active sessions (issue 9).
 
-    uv run python bench/active.py                              # 1k / 10k / 100k, both modes
+    uv run python bench/active.py                              # 1k / 10k / 100k, all modes
     uv run python bench/active.py --sessions 1000,10000 --modes cookie --cache-size 0
 
 For each mode and each N: a server of our middleware first pushes N distinct real sessions
@@ -10,8 +10,9 @@ working set of N sessions: every request a different session until the cycle com
 to a no-auth server sent the very same headers (the base). Bursts of the two alternate over the
 rounds; the ratios are medians of per-round ratios, with the servers' CPU time per request.
 
-Modes: ``cookie`` (the whole session sealed in the cookie, the default) and ``memory``
-(``MemoryStore``: the cookie holds the sealed session id, the session lives in the process).
+Modes: ``cookie`` (the whole session sealed in the cookie, the default), ``memory``
+(``MemoryStore``: the cookie holds the sealed session id, the session lives in the process) and
+``redis`` (``RedisStore`` on a throwaway loopback ``redis-server`` this script starts).
 ``--cache-size`` bounds both caches (``claims_cache_size``; 0 keeps the library's default).
 Also printed: what the caches hold and their bytes per session (every object reachable from them,
 shared ones counted once), and the server's RSS growth.
@@ -20,9 +21,13 @@ shared ones counted once), and the server's RSS growth.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import shutil
+import socket
 import statistics
+import subprocess
 import tempfile
 import time
 
@@ -36,7 +41,7 @@ import servers
 
 
 def one(fx: fixture.Fixture, cfg_path: str, tmp: str, *, mode: str, n: int, cache_size: int,
-        rounds: int, seconds: float, connections: int) -> dict[str, object]:
+        rounds: int, seconds: float, connections: int, redis_url: str = "") -> dict[str, object]:
     cookies = os.path.join(tmp, f"cookies-{mode}-{n}.txt")
     report_path = os.path.join(tmp, f"prefill-{mode}-{n}.json")
     env = {"BENCH_PREFILL_SESSIONS": str(n), "BENCH_PREFILL_REPORT": report_path,
@@ -45,6 +50,8 @@ def one(fx: fixture.Fixture, cfg_path: str, tmp: str, *, mode: str, n: int, cach
         env["BENCH_CACHE_SIZE"] = str(cache_size)
     if mode == "memory":
         env["BENCH_STORE"] = "memory"
+    elif mode == "redis":
+        env["BENCH_STORE"] = redis_url
     started = {"hot": servers.start("hot", cfg_path, env=env)}
     scripts: dict[str, str] = {}
     try:
@@ -88,6 +95,22 @@ def one(fx: fixture.Fixture, cfg_path: str, tmp: str, *, mode: str, n: int, cach
     return report
 
 
+def start_redis(tmp: str) -> tuple[subprocess.Popen[bytes], int]:
+    """A throwaway redis-server on a free loopback port (no persistence), on the load core."""
+    port = servers.free_port()
+    cmd = servers.pinned([shutil.which("redis-server") or "redis-server", "--port", str(port),
+                          "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                          "--dir", tmp], loadgen.LOAD_CORE)  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+            return proc, port
+        time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("redis-server did not start")
+
+
 def line(r: dict[str, object]) -> str:
     entries = int(r["hot_entries"])  # type: ignore[call-overload]
     per = int(r["both_bytes"]) / entries if entries else 0.0  # type: ignore[call-overload]
@@ -107,7 +130,8 @@ HEAD = (f"{'mode':<7} {'sessions':>8} {'caps':>8} {'req/s':>9} {'base':>9} {'x':
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     ap.add_argument("--sessions", default="1000,10000,100000", help="comma-separated Ns")
-    ap.add_argument("--modes", default="cookie,memory", help="cookie and/or memory")
+    ap.add_argument("--modes", default="cookie,memory,redis",
+                    help="cookie, memory (MemoryStore) and/or redis (RedisStore)")
     ap.add_argument("--cache-size", type=int, default=0, help="both caches' bound (0: default)")
     ap.add_argument("--rounds", type=int, default=6)
     ap.add_argument("--seconds", type=int, default=2)
@@ -131,11 +155,19 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(fx, f)
         print(HEAD, flush=True)
         for mode in args.modes.split(","):
-            for n in (int(x) for x in args.sessions.split(",")):
-                r = one(fx, cfg_path, tmp, mode=mode, n=n, cache_size=args.cache_size,
-                        rounds=args.rounds, seconds=args.seconds, connections=args.connections)
-                rows.append(r)
-                print(line(r), flush=True)
+            redis = start_redis(tmp) if mode == "redis" else None
+            try:
+                for n in (int(x) for x in args.sessions.split(",")):
+                    r = one(fx, cfg_path, tmp, mode=mode, n=n, cache_size=args.cache_size,
+                            rounds=args.rounds, seconds=args.seconds,
+                            connections=args.connections,
+                            redis_url=f"redis://127.0.0.1:{redis[1]}/0" if redis else "")
+                    rows.append(r)
+                    print(line(r), flush=True)
+            finally:
+                if redis is not None:
+                    redis[0].terminate()
+                    redis[0].wait(timeout=10)
     print(f"load     {machine.loadavg()}")
     print("x = median over rounds of req/s / the base's (no auth, the same Cookie headers);\n"
           "cpu x = median of base CPU per request / ours; B/sess = bytes of both caches (shared\n"

@@ -52,9 +52,14 @@ def make_auth(
     overrides: dict[str, Any] = {}
     if cache and os.environ.get("BENCH_CACHE_SIZE"):  # both caches' bound (active.py)
         overrides["claims_cache_size"] = int(os.environ["BENCH_CACHE_SIZE"])
-    store = None
-    if os.environ.get("BENCH_STORE") == "memory":  # server-side sessions: the cookie holds an id
+    store: Any = None
+    kind = os.environ.get("BENCH_STORE", "")
+    if kind == "memory":  # server-side sessions: the cookie holds an id
         store = MemoryStore(maxsize=max(100_000, overrides.get("claims_cache_size", 0)))
+    elif kind.startswith("redis://"):  # the same, shared through Redis (active.py starts one)
+        from cognito_gate import RedisStore
+
+        store = RedisStore.from_url(kind)
     return CognitoAuth(settings(cfg, cache=cache, **overrides), protect=PROTECT, http=http,
                        clock=clock, store=store)
 
