@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-from cognito_gate import Event
+from cognito_gate import Event, MemoryStore
 
 from .conftest import ROTATING_CLIENT
 from .forge import bearer, flip_signature, tokens_of
@@ -175,3 +175,29 @@ def test_the_library_works_without_prometheus_client() -> None:
                           timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert "pip install 'cognito-gate[metrics]'" in done.stdout
+
+
+class ReportingStore(MemoryStore):
+    """A server-side store that reports its failures through the hook ``CognitoAuth`` hands to
+    any store with a ``report_errors_to`` method (as a networked store such as Redis does)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.report: Callable[[str], None] | None = None
+
+    def report_errors_to(self, report: Callable[[str], None]) -> None:
+        self.report = report
+
+
+async def test_a_store_counts_its_errors_in_the_metrics(worlds: Callable[..., World]) -> None:
+    store = ReportingStore()
+    world = worlds(auth_kwargs={"store": store})
+    assert store.report is not None, "CognitoAuth handed the store no hook"
+
+    store.report("load")
+    store.report("load")
+    store.report("save")
+
+    text = (await get_metrics(world.auth.metrics_app(), "/"))[2]
+    assert 'cognito_gate_store_errors_total{operation="load"} 2.0' in text
+    assert 'cognito_gate_store_errors_total{operation="save"} 1.0' in text

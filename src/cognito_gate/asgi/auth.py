@@ -161,6 +161,9 @@ class CognitoAuth:
         self.refresher = Refresher(self.tokens, self.verifier, clock,
                                    keep_seconds=s.session_lifetime, events=events, shared=locked)
         self.authenticator = Authenticator(s, self.verifier, self.refresher, self.csrf, clock)
+        report_errors_to = getattr(store, "report_errors_to", None)
+        if report_errors_to is not None:  # a store that can fail (Redis) counts its failures
+            report_errors_to(events.store_error)
         self.flow = SignInFlow(s, tokens=self.tokens, verifier=self.verifier, clock=clock,
                                tx_prefix=self.policy.prefix + "cg_tx_")
         self.loop_cookie = self.policy.prefix + "cg_rl"

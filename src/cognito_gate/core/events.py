@@ -159,3 +159,8 @@ class Events:
 
     def is_down(self, endpoint: str) -> bool:
         return endpoint in self._down
+
+    def store_error(self, operation: str) -> None:
+        """The session store failed ``operation`` (``load``, ``save``, ``delete``…): the hook a
+        store is handed by ``CognitoAuth`` when it has a ``report_errors_to`` method."""
+        self.tally.store_error(operation)

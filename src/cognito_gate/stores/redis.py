@@ -102,6 +102,12 @@ class RedisStore:
         self._end = client.register_script(_END)
         self._renew = client.register_script(_RENEW)
         self._release = client.register_script(_RELEASE)
+        self._report: Callable[[str], None] = _unreported
+
+    def report_errors_to(self, report: Callable[[str], None]) -> None:
+        """Call ``report(what)`` on every failed call (``CognitoAuth`` passes the counter behind
+        ``cognito_gate_store_errors_total``)."""
+        self._report = report
 
     @classmethod
     def from_url(cls, url: str, *, prefix: str = "cognito-gate:", timeout: float = 2.0,
@@ -130,10 +136,9 @@ class RedisStore:
         try:
             async with asyncio.timeout(self.timeout):
                 return await call()
-        except (TimeoutError, OSError) as exc:
-            raise StoreUnavailable(f"store_{what}_{type(exc).__name__}") from None
         except Exception as exc:
-            if _is_redis_error(exc):
+            if isinstance(exc, (TimeoutError, OSError)) or _is_redis_error(exc):
+                self._report(what)
                 raise StoreUnavailable(f"store_{what}_{type(exc).__name__}") from None
             raise
 
@@ -224,6 +229,10 @@ class RedisStore:
 
     async def aclose(self) -> None:
         await self.client.aclose()
+
+
+def _unreported(what: str) -> None:
+    """The error report of a store no ``CognitoAuth`` has been given to."""
 
 
 def _announced(data: bytes | str, ended: Callable[[str, float], None]) -> None:
