@@ -105,13 +105,20 @@ NOT_CREDENTIALS = {  # (class, field) named like a credential but not one
 }
 
 
+# A Django URLconf builds its routes from the configured gate when imported (it holds no records).
+URLCONFS = {"cognito_gate.django.urls"}
+
+
 def _record_classes() -> list[tuple[type, list[tuple[str, bool]]]]:
     """Every dataclass and NamedTuple of the package, with (field, hidden from repr?)."""
     found: list[tuple[type, list[tuple[str, bool]]]] = []
     for info in pkgutil.walk_packages(cognito_gate.__path__, "cognito_gate."):
+        if info.name in URLCONFS:
+            continue
         module = importlib.import_module(info.name)
         for obj in vars(module).values():
-            if not isinstance(obj, type) or obj.__module__ != module.__name__:
+            # type(obj), not isinstance(): a lazy object (Django's settings) would set itself up
+            if not issubclass(type(obj), type) or obj.__module__ != module.__name__:
                 continue
             if dataclasses.is_dataclass(obj):
                 found.append((obj, [(f.name, bool(f.metadata.get("secret")) or not f.repr)
