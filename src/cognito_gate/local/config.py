@@ -83,6 +83,7 @@ class ClientConfig:
     refresh_token_validity: int = 30 * DAY
     rotation: bool = False
     rotation_grace_seconds: int = 0
+    token_revocation: bool = True  # EnableTokenRevocation (§10): off, /oauth2/revoke refuses
     generate_secret: bool = False
     explicit_auth_flows: tuple[str, ...] = DEFAULT_AUTH_FLOWS
 
@@ -370,6 +371,7 @@ def _client(where: str, data: object) -> ClientConfig:
             refresh_token_validity=t.duration("refresh_token_validity", 30 * DAY),
             rotation=t.get("rotation", bool, False),
             rotation_grace_seconds=t.get("rotation_grace_seconds", int, 0),
+            token_revocation=t.get("token_revocation", bool, True),
             explicit_auth_flows=t.strings("explicit_auth_flows", DEFAULT_AUTH_FLOWS),
         )
     except ConfigError as exc:
@@ -389,6 +391,7 @@ _CLIENT_KEYS = (
     "refresh_token_validity",
     "rotation",
     "rotation_grace_seconds",
+    "token_revocation",
     "explicit_auth_flows",
 )
 

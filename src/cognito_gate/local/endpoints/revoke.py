@@ -19,6 +19,8 @@ async def revoke(request: Request) -> Response:
     token = form.get("token")
     if not token:
         return oauth_error("invalid_request")
+    if not client.token_revocation:  # EnableTokenRevocation=false (§6)
+        return oauth_error("invalid_request", description="Token revocation is not enabled")
     if token.count(".") == 2:  # a JWT: an ID or access token
         return oauth_error("unsupported_token_type")
     if not lc.tokens.revoke(client, token):
