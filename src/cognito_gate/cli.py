@@ -31,6 +31,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="port for Local Cognito (default 9229; another one lets `cognito-gate local` run "
         "at the same time)",
     )
+    demo.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="run the app in N processes sharing one port (needs SESSION_STORE_URL, a Redis or "
+        "Valkey URL, so that they share sessions)",
+    )
     demo.set_defaults(run=_run_demo)
     add_local_parser(commands)
     doctor = commands.add_parser(
@@ -59,13 +66,19 @@ def _run_demo(args: argparse.Namespace) -> int:
     from cognito_gate import ConfigError
     from cognito_gate.demo.launch import run_demo
     from cognito_gate.demo.serve import PortInUse
+    from cognito_gate.demo.workers import StoreUnreachable
     from cognito_gate.local import ConfigError as LocalConfigError
     from cognito_gate.local.cli import EXIT_OK, EXIT_PORT, EXIT_USAGE
 
     try:
-        run_demo(args.host, args.port, args.local_port)
+        if args.workers < 1:
+            raise ConfigError([f"--workers {args.workers}: must be 1 or more"])
+        run_demo(args.host, args.port, args.local_port, args.workers)
     except (ConfigError, LocalConfigError) as exc:
         print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except StoreUnreachable as exc:
+        print(f"cognito-gate demo: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except PortInUse as exc:
         print(f"cognito-gate demo: {exc}", file=sys.stderr)

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+import socket
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from cognito_gate import Settings
+from cognito_gate import RedisStore, Settings
 from cognito_gate.local import LocalCognito
 from cognito_gate.local.cli import DEFAULT_DATA
 from cognito_gate.local.config import allow_app
 
 from .app import create_app
 from .serve import Site, bind, run_sites
+from .workers import check_store, start_workers, stop_workers
 
 LOCAL_HOST = "127.0.0.1"
 LOCAL_PORT = 9229
@@ -38,11 +40,12 @@ def configured_names(env: Mapping[str, str], dotenv: Path = DOTENV) -> set[str]:
 
 
 def local_settings(
-    lc: LocalCognito, app_url: str, env: Mapping[str, str], dotenv: str | None = str(DOTENV)
+    lc: LocalCognito, app_url: str, env: dict[str, str], dotenv: str | None = str(DOTENV)
 ) -> Settings:
     """Register `app_url` with Local Cognito's demo client and return the app's settings for it.
 
-    The Cognito variables point at `lc`; the rest (SESSION_SECRET…) come from `env` and `.env`.
+    The Cognito variables point at `lc` (and are added to `env`, for worker processes); the rest
+    (SESSION_SECRET, SESSION_STORE_URL…) come from `env` and `.env`.
     """
     client = lc.add_client(allow_app(lc.demo_client, app_url))
     local = {
@@ -53,16 +56,22 @@ def local_settings(
         "COGNITO_ISSUER": lc.issuer,
         "APP_URL": app_url,
     }
-    return Settings.from_env(env={**env, **local}, dotenv=dotenv)
+    env.update(local)
+    return Settings.from_env(env=env, dotenv=dotenv)
 
 
-def run_demo(host: str, port: int, local_port: int = LOCAL_PORT) -> None:
-    """Serve the demo until Ctrl+C; raises ConfigError (bad settings) or PortInUse."""
+def run_demo(host: str, port: int, local_port: int = LOCAL_PORT, workers: int = 1) -> None:
+    """Serve the demo until Ctrl+C; raises ConfigError (bad settings), PortInUse or
+    StoreUnreachable. ``workers`` > 1: that many app processes sharing SESSION_STORE_URL."""
     names = configured_names(os.environ)
     if any(name.startswith("COGNITO_") for name in names):
         settings = Settings.from_env()
-        sites = [Site(create_app(settings), bind(host, port, "--port"))]
-        run_sites(sites, lambda: _print_real(settings))
+        check_store(settings, workers)
+        app_sock = bind(host, port, "--port")
+        if workers > 1:
+            _serve_workers(workers, app_sock, {}, [], lambda: _print_real(settings, workers))
+            return
+        run_sites([Site(create_app(settings), app_sock)], lambda: _print_real(settings, workers))
         return
     env = dict(os.environ)
     generated = "SESSION_SECRET" not in names
@@ -75,12 +84,45 @@ def run_demo(host: str, port: int, local_port: int = LOCAL_PORT) -> None:
     local_url = f"http://{LOCAL_HOST}:{local_sock.getsockname()[1]}"
     lc = LocalCognito(data=str(DEFAULT_DATA), base_url=local_url)
     settings = local_settings(lc, app_url, env)
-    sites = [Site(lc.app, local_sock), Site(create_app(settings), app_sock)]
-    run_sites(sites, lambda: _print_local(lc, app_url, generated))
+    check_store(settings, workers)
+    ready = lambda: _print_local(lc, app_url, generated, settings, workers)  # noqa: E731
+    if workers > 1:
+        _serve_workers(workers, app_sock, env, [Site(lc.app, local_sock)], ready)
+        return
+    run_sites([Site(lc.app, local_sock), Site(create_app(settings), app_sock)], ready)
 
 
-def _print_local(lc: LocalCognito, app_url: str, generated_secret: bool) -> None:
-    lines = ["", f"  cognito-gate demo is running: open {app_url}", ""]
+def _serve_workers(count: int, sock: socket.socket, env: dict[str, str], sites: list[Site],
+                   on_ready: Callable[[], None]) -> None:
+    """The app in ``count`` worker processes on ``sock``; ``sites`` (Local Cognito) here."""
+    procs = start_workers(count, sock, env)
+    sock.close()  # the workers hold it
+    try:
+        if sites:
+            run_sites(sites, on_ready)
+        else:
+            on_ready()
+            for proc in procs:
+                proc.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_workers(procs)
+
+
+def _shared(settings: Settings, workers: int) -> list[str]:
+    """Banner lines saying where sessions live and how many processes serve them."""
+    if settings.session_store_url is None:
+        return []
+    where = RedisStore.shown(settings.session_store_url)
+    return [f"  Sessions are kept in {where} (SESSION_STORE_URL), shared by {workers} app "
+            f"process{'es' if workers > 1 else ''}."]
+
+
+def _print_local(lc: LocalCognito, app_url: str, generated_secret: bool, settings: Settings,
+                 workers: int) -> None:
+    lines = ["", f"  cognito-gate demo is running: open {app_url}", *_shared(settings, workers),
+             ""]
     lines += [f"  Sign in as   {user.email} / {user.password}" for user in lc.config.users]
     lines += [
         "  or sign up a new user (the confirmation code is printed in this log).",
@@ -95,11 +137,10 @@ def _print_local(lc: LocalCognito, app_url: str, generated_secret: bool) -> None
     print("\n".join(lines), flush=True)
 
 
-def _print_real(settings: Settings) -> None:
-    print(
-        f"\n  cognito-gate demo is running: open {settings.app_url}\n"
-        f"  Signing in through {settings.domain} (your user pool).\n"
-        f"  Metrics: {settings.app_url}/metrics   Audit events: the JSON lines in this log\n\n"
-        "  Press Ctrl+C to stop.\n",
-        flush=True,
-    )
+def _print_real(settings: Settings, workers: int) -> None:
+    lines = ["", f"  cognito-gate demo is running: open {settings.app_url}",
+             *_shared(settings, workers),
+             f"  Signing in through {settings.domain} (your user pool).",
+             f"  Metrics: {settings.app_url}/metrics   Audit events: the JSON lines in this log",
+             "", "  Press Ctrl+C to stop.", ""]
+    print("\n".join(lines), flush=True)
