@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import base64
 import hashlib
+import json
 import os
 import re
 import resource
@@ -143,7 +144,12 @@ def local_cognito(monkeypatch):
 
 def hundred_tests(tests: int, old: bool) -> tuple[float, float, float, str]:
     """Wall time of a fresh ``pytest`` running the suite, the time pytest reports, and the CPU
-    seconds it used (what the wall time comes to on an otherwise idle machine)."""
+    seconds it used (what the wall time comes to on an otherwise idle machine).
+
+    Byte-code caches are on, as on a developer's machine, in a private folder filled by one
+    warm-up run first: with ``PYTHONDONTWRITEBYTECODE`` set (as on the VM this was written on),
+    every start compiles every module again, and pytest's assertion rewriting — which covers
+    every module of a distribution that registers a ``pytest11`` plugin — does too."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "test_suite.py").write_text(SUITE.format(tests=tests))
@@ -151,11 +157,16 @@ def hundred_tests(tests: int, old: bool) -> tuple[float, float, float, str]:
                                            "asyncio_default_fixture_loop_scope = function\n")
         if old:
             (folder / "conftest.py").write_text(OLD_CONFTEST.format(cost=OLD_COST))
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               "-W", "ignore::DeprecationWarning", str(folder)]
+        subprocess.run([*cmd, "-k", "test_sign_in[0]"], cwd=folder, env=env,
+                       capture_output=True, check=False)  # warm-up: the byte-code caches
         t0 = time.perf_counter()
         cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                              "-W", "ignore::DeprecationWarning", str(folder)],
-                             cwd=folder, capture_output=True, text=True, check=False)
+        run = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True,
+                             check=False)
         wall = time.perf_counter() - t0
         cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = cpu1.ru_utime + cpu1.ru_stime - cpu0.ru_utime - cpu0.ru_stime
@@ -265,18 +276,125 @@ def http_throughput(cost: int, count: int, concurrency: int) -> tuple[float, flo
     return count / seconds, statistics.median(latencies) * 1000, cpu_ms
 
 
+def measure(args: argparse.Namespace) -> dict[str, float]:
+    """Every figure for the library this process imports, at the plugin's settings (reused keys,
+    the test cost) and, over HTTP, at the default cost too."""
+    from cognito_gate.local.passwords import DEFAULT_COST
+
+    def step(name: str) -> None:
+        print(f"  {time.strftime('%H:%M:%S')} {name}", file=sys.stderr, flush=True)
+
+    step("fresh pools")
+    _, pool_ms = fresh_pool(20)
+    step("in-process sign-ins")
+    sign_ms, sign_cpu = in_process_sign_in(args.signins, NEW_COST)
+    step(f"{args.tests} tests in a fresh pytest")
+    tests_wall, tests_py, tests_cpu, _ = hundred_tests(args.tests, old=False)
+    step("HTTP, test cost")
+    rate, p50, cpu = http_throughput(NEW_COST, args.http_signins, args.concurrency)
+    step("HTTP, default cost")
+    d_rate, d_p50, d_cpu = http_throughput(DEFAULT_COST, args.http_signins // 4, args.concurrency)
+    return {"pool_ms": pool_ms, "sign_ms": sign_ms, "sign_cpu": sign_cpu,
+            "tests_wall": tests_wall, "tests_py": tests_py, "tests_cpu": tests_cpu,
+            "http_rate": rate, "http_p50": p50, "http_cpu": cpu,
+            "http_default_rate": d_rate, "http_default_p50": d_p50, "http_default_cpu": d_cpu}
+
+
+def _in_child(args: argparse.Namespace, src: str | None) -> dict[str, float]:
+    """``measure`` in a child process importing the library from ``src`` (a baseline's
+    exported tree) or, with None, from this checkout."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    cmd = [sys.executable, __file__, "--measure", "--tests", str(args.tests),
+           "--signins", str(args.signins), "--http-signins", str(args.http_signins),
+           "--concurrency", str(args.concurrency)]
+    print(f"measuring {src or 'this checkout'}", file=sys.stderr, flush=True)
+    run = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=False)
+    if run.returncode != 0:
+        raise RuntimeError(f"measuring failed:\n{run.stdout[-3000:]}")
+    result: dict[str, float] = json.loads(run.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _export(revision: str, into: str) -> str:
+    """The ``src`` tree of ``revision``, written under ``into``; its path."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "-C", str(root), "archive", revision, "src"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", into], input=archive, check=True)
+    return str(Path(into) / "src")
+
+
+ROWS = (  # label, key, unit, format; wall figures first, then what the CPU did
+    ("fresh pool, one user (median wall)", "pool_ms", "ms", "{:8.1f}"),
+    ("in-process sign-in (median wall)", "sign_ms", "ms", "{:8.1f}"),
+    ("in-process sign-in (mean CPU)", "sign_cpu", "ms", "{:8.1f}"),
+    ("100 tests: pytest wall", "tests_wall", "s", "{:8.2f}"),
+    ("100 tests: pytest's own figure", "tests_py", "s", "{:8.2f}"),
+    ("100 tests: pytest process CPU", "tests_cpu", "s", "{:8.2f}"),
+    ("HTTP, test cost: sign-ins/s (wall)", "http_rate", "/s", "{:8.1f}"),
+    ("HTTP, test cost: p50 sign-in", "http_p50", "ms", "{:8.1f}"),
+    ("HTTP, test cost: server CPU/sign-in", "http_cpu", "ms", "{:8.2f}"),
+    ("HTTP, default cost: sign-ins/s", "http_default_rate", "/s", "{:8.1f}"),
+    ("HTTP, default cost: server CPU/sign-in", "http_default_cpu", "ms", "{:8.2f}"),
+)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=100)
     parser.add_argument("--signins", type=int, default=50, help="in-process sign-ins timed")
     parser.add_argument("--http-signins", type=int, default=400)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also measure the library at git revision REV, side by side")
+    parser.add_argument("--old-setup", action="store_true",
+                        help="the earlier comparison: new RSA keys per pool and scrypt N=2^14 "
+                             "against the plugin's settings, in this process")
     parser.add_argument("--serve", nargs=2, type=int, metavar=("PORT", "COST"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve(*args.serve)
         return
+    if args.measure:
+        print(json.dumps(measure(args)))
+        return
+    if args.old_setup:
+        old_setup(args)
+        return
+    print(f"cognito-gate devkit benchmark — {os.cpu_count()} CPUs, Python "
+          f"{sys.version.split()[0]}, load average {_loadavg()} at the start")
+    print(f"settings: keys reused per process, scrypt N=2^{NEW_COST} (the plugin's); over HTTP "
+          f"also the default cost; each column measured in its own child process\n")
+    columns: list[tuple[str, dict[str, float]]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.baseline:
+            columns.append((args.baseline[:12], _in_child(args, _export(args.baseline, tmp))))
+        columns.append(("this checkout", _in_child(args, None)))
+    print(f"{'':40}" + "".join(f"{label:>16}" for label, _ in columns)
+          + ("        ratio" if len(columns) == 2 else ""))
+    for label, key, unit, fmt in ROWS:
+        cells = "".join(f"{fmt.format(c[key]):>13} {unit:<2}" for _, c in columns)
+        ratio = ""
+        if len(columns) == 2 and columns[1][1][key]:
+            ratio = f"   x{columns[0][1][key] / columns[1][1][key]:.2f}"
+            if key.endswith("rate"):
+                ratio = f"   x{columns[1][1][key] / columns[0][1][key]:.2f}"
+        print(f"{label:40}{cells}{ratio}")
+    last = columns[-1][1]
+    print(f"\n= per idle core, test cost: {1000 / last['http_cpu']:.0f} sign-ins/s (target >= "
+          f"200); default cost: {1000 / last['http_default_cpu']:.0f}/s. load average {_loadavg()} "
+          f"at the end")
+
+
+def _loadavg() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def old_setup(args: argparse.Namespace) -> None:
     print(textwrap.dedent(f"""\
         cognito-gate devkit benchmark — {os.cpu_count()} CPUs, Python {sys.version.split()[0]}
         old: new RSA keys per pool, scrypt N=2^{OLD_COST};  new: keys once per process, \

@@ -33,9 +33,11 @@ def _csp(nonce: str) -> str:
 @functools.cache
 def _templates() -> Environment:
     """One template environment per process: the package's templates never change, and
-    compiling them again for every pool would cost a fresh test pool ~15 ms."""
+    compiling them again for every pool would cost a fresh test pool ~15 ms, and checking their
+    files' dates on every render (``auto_reload``) three system calls a page."""
     return Environment(
         loader=PackageLoader("cognito_gate.local", "templates"),
+        auto_reload=False,
         autoescape=select_autoescape(default=True, default_for_string=True),
     )
 

@@ -130,5 +130,8 @@ def _scopes(raw: str, client: ClientConfig, pool: PoolConfig) -> tuple[str, ...]
     return tuple(allowed) or None
 
 
+_RAW_BYTE = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8, kept by surrogateescape
+
+
 def _has_raw_bytes(value: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in value)
+    return _RAW_BYTE.search(value) is not None

@@ -1,7 +1,9 @@
 """SQLite persistence for one pool: users, groups, codes, refresh lineages, sessions, keys.
 
 One connection guarded by a lock: Local Cognito is a development server, and a single writer
-makes every read-check-write (consuming a code, rotating a refresh token) atomic for free.
+makes every read-check-write (consuming a code, rotating a refresh token) atomic for free. So a
+read, or a method with one write, runs under the lock alone (SQLite makes each statement atomic in
+autocommit mode); only methods with several writes pay for an explicit transaction (BEGIN/COMMIT).
 Secrets that grant access (refresh tokens, session ids) are stored only as SHA-256 hashes.
 """
 
@@ -111,6 +113,11 @@ class Store(UserTables):
         )
 
     @contextmanager
+    def _use(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._db
+
+    @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -127,28 +134,28 @@ class Store(UserTables):
 
     # meta and clients
     def meta(self, key: str) -> str | None:
-        with self._tx() as db:
+        with self._use() as db:
             row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def save_client(self, client_id: str, config: dict[str, object]) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "INSERT OR REPLACE INTO clients VALUES (?, ?)", (client_id, json.dumps(config))
             )
 
     def clients(self) -> list[dict[str, object]]:
-        with self._tx() as db:
+        with self._use() as db:
             return [json.loads(r[0]) for r in db.execute("SELECT config FROM clients")]
 
     # authorization codes
     def save_code(self, code: str, grant: Grant, expires_at: float) -> None:
         payload = json.dumps(grant.__dict__)
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "INSERT INTO codes (code, grant_json, expires_at) VALUES (?, ?, ?)",
                 (code, payload, expires_at),
@@ -162,7 +169,7 @@ class Store(UserTables):
         Returns (outcome, grant, expires_at, origin_jti) where outcome is "ok", "unknown"
         (never issued, or issued to another client — left untouched) or "reused".
         """
-        with self._tx() as db:
+        with self._use() as db:
             row = db.execute(
                 "SELECT grant_json, expires_at, used, origin_jti FROM codes WHERE code = ?", (code,)
             ).fetchone()
@@ -178,12 +185,12 @@ class Store(UserTables):
         return "ok", grant, row[1], None
 
     def link_code(self, code: str, origin_jti: str) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute("UPDATE codes SET origin_jti = ? WHERE code = ?", (origin_jti, code))
 
     # refresh-token lineages
     def add_lineage(self, lineage: Lineage) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "INSERT INTO lineages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
@@ -200,7 +207,7 @@ class Store(UserTables):
             )
 
     def lineage(self, origin_jti: str) -> Lineage | None:
-        with self._tx() as db:
+        with self._use() as db:
             row = db.execute(
                 "SELECT * FROM lineages WHERE origin_jti = ?", (origin_jti,)
             ).fetchone()
@@ -219,16 +226,16 @@ class Store(UserTables):
         )
 
     def revoke_lineage(self, origin_jti: str) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute("UPDATE lineages SET revoked = 1 WHERE origin_jti = ?", (origin_jti,))
 
     def revoke_user_lineages(self, sub: str) -> None:
         """Every sign-in of a user ends (global sign-out, disabling, deletion)."""
-        with self._tx() as db:
+        with self._use() as db:
             db.execute("UPDATE lineages SET revoked = 1 WHERE sub = ?", (sub,))
 
     def add_refresh_token(self, token: str, origin_jti: str, expires_at: float) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "INSERT INTO refresh_tokens VALUES (?, ?, ?, NULL)",
                 (digest(token), origin_jti, expires_at),
@@ -236,7 +243,7 @@ class Store(UserTables):
 
     def refresh_token(self, token: str) -> tuple[str, float, float | None] | None:
         """(origin_jti, expires_at, superseded_at) of a refresh token, or None."""
-        with self._tx() as db:
+        with self._use() as db:
             row = db.execute(
                 "SELECT origin_jti, expires_at, superseded_at FROM refresh_tokens "
                 "WHERE token_hash = ?",
@@ -245,7 +252,7 @@ class Store(UserTables):
         return None if row is None else (row[0], row[1], row[2])
 
     def supersede_refresh_token(self, token: str, at: float) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "UPDATE refresh_tokens SET superseded_at = ? "
                 "WHERE token_hash = ? AND superseded_at IS NULL",
@@ -256,7 +263,7 @@ class Store(UserTables):
     def save_session(
         self, session_id: str, kind: str, sub: str, auth_time: int, expires_at: float
     ) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?)",
                 (digest(session_id), kind, sub, auth_time, expires_at),
@@ -264,7 +271,7 @@ class Store(UserTables):
 
     def session(self, session_id: str, kind: str) -> tuple[str, int, float] | None:
         """(sub, auth_time, expires_at) of a session, or None."""
-        with self._tx() as db:
+        with self._use() as db:
             row = db.execute(
                 "SELECT sub, auth_time, expires_at FROM sessions WHERE id_hash = ? AND kind = ?",
                 (digest(session_id), kind),
@@ -272,7 +279,7 @@ class Store(UserTables):
         return None if row is None else (row[0], row[1], row[2])
 
     def delete_session(self, session_id: str) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute("DELETE FROM sessions WHERE id_hash = ?", (digest(session_id),))
 
     # codes sent "by e-mail": sign-up confirmation (keyed by the address) and password reset
@@ -280,7 +287,7 @@ class Store(UserTables):
     def set_confirmation_code(
         self, email: str, code: str, expires_at: float, purpose: str = "signup"
     ) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "INSERT OR REPLACE INTO confirmation_codes VALUES (?, ?, ?, 0)",
                 (_code_key(email, purpose), code, expires_at),
@@ -290,7 +297,7 @@ class Store(UserTables):
         self, email: str, purpose: str = "signup"
     ) -> tuple[str, float, int] | None:
         """(code, expires_at, failed attempts) for an e-mail address, or None."""
-        with self._tx() as db:
+        with self._use() as db:
             row = db.execute(
                 "SELECT code, expires_at, attempts FROM confirmation_codes WHERE email = ?",
                 (_code_key(email, purpose),),
@@ -298,39 +305,39 @@ class Store(UserTables):
         return None if row is None else (row[0], row[1], row[2])
 
     def count_confirmation_failure(self, email: str, purpose: str = "signup") -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "UPDATE confirmation_codes SET attempts = attempts + 1 WHERE email = ?",
                 (_code_key(email, purpose),),
             )
 
     def delete_confirmation_code(self, email: str, purpose: str = "signup") -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "DELETE FROM confirmation_codes WHERE email = ?", (_code_key(email, purpose),)
             )
 
     # signing keys
     def add_key(self, key: StoredKey) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "INSERT INTO keys VALUES (?, ?, ?, ?, ?)",
                 (key.kid, key.purpose, key.pem, key.created, key.state),
             )
 
     def keys(self) -> list[StoredKey]:
-        with self._tx() as db:
+        with self._use() as db:
             rows = db.execute("SELECT * FROM keys ORDER BY created, kid").fetchall()
         return [StoredKey(*row) for row in rows]
 
     def set_key_state(self, old_state: str, new_state: str) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             db.execute("UPDATE keys SET state = ? WHERE state = ?", (new_state, old_state))
 
     # listings for the local console
     def recent_confirmation_codes(self, limit: int) -> list[tuple[str, str, float]]:
         """The newest outstanding sign-up confirmation codes as (email, code, expires_at)."""
-        with self._tx() as db:
+        with self._use() as db:
             rows = db.execute(
                 "SELECT email, code, expires_at FROM confirmation_codes "
                 "WHERE email NOT LIKE 'reset:%' ORDER BY expires_at DESC LIMIT ?",

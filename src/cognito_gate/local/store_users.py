@@ -76,7 +76,10 @@ class UserTables:
     """Queries on users, groups and memberships; every write is one transaction."""
 
     def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError  # provided by Store
+        raise NotImplementedError  # provided by Store: a transaction, for several writes
+
+    def _use(self) -> AbstractContextManager[sqlite3.Connection]:
+        raise NotImplementedError  # provided by Store: the connection, for reads and one write
 
     # users
     def add_user(self, user: User) -> None:
@@ -99,7 +102,7 @@ class UserTables:
         if not given:
             return None
         column, value = given[0]
-        with self._tx() as db:
+        with self._use() as db:
             row = db.execute(
                 f"SELECT {_USER_COLUMNS} FROM users WHERE {column} = ?",  # noqa: S608
                 (value,),
@@ -108,7 +111,7 @@ class UserTables:
 
     def users(self) -> list[User]:
         """Every user, oldest first (the order ListUsers pages through)."""
-        with self._tx() as db:
+        with self._use() as db:
             rows = db.execute(
                 f"SELECT {_USER_COLUMNS} FROM users ORDER BY created, rowid"  # noqa: S608
             ).fetchall()
@@ -116,7 +119,7 @@ class UserTables:
 
     def save_user(self, user: User) -> None:
         """Write back every column of an existing user (groups are kept apart)."""
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 "UPDATE users SET sub = ?, username = ?, email = ?, password_hash = ?, "
                 "status = ?, attributes = ?, enabled = ?, created = ?, modified = ?, "
@@ -132,7 +135,7 @@ class UserTables:
 
     def confirm_user(self, sub: str) -> None:
         """Sign-up confirmed by a code sent to the address: the e-mail is verified too."""
-        with self._tx() as db:
+        with self._use() as db:
             row = db.execute("SELECT attributes FROM users WHERE sub = ?", (sub,)).fetchone()
             attributes = {**json.loads(row[0]), "email_verified": "true"}
             db.execute(
@@ -144,7 +147,7 @@ class UserTables:
     # groups
     def save_group(self, group: Group) -> None:
         """Create a group, or update an existing one (keeping its creation date)."""
-        with self._tx() as db:
+        with self._use() as db:
             db.execute(
                 f"INSERT INTO groups ({_GROUP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "  # noqa: S608
                 "ON CONFLICT(name) DO UPDATE SET description = excluded.description, "
@@ -154,7 +157,7 @@ class UserTables:
             )
 
     def group(self, name: str) -> Group | None:
-        with self._tx() as db:
+        with self._use() as db:
             row = db.execute(
                 f"SELECT {_GROUP_COLUMNS} FROM groups WHERE name = ?",  # noqa: S608
                 (name,),
@@ -162,7 +165,7 @@ class UserTables:
         return None if row is None else Group(*row)
 
     def groups(self) -> list[Group]:
-        with self._tx() as db:
+        with self._use() as db:
             rows = db.execute(
                 f"SELECT {_GROUP_COLUMNS} FROM groups ORDER BY name"  # noqa: S608
             ).fetchall()
@@ -174,7 +177,7 @@ class UserTables:
             db.execute("DELETE FROM groups WHERE name = ?", (name,))
 
     def set_membership(self, sub: str, group: str, member: bool) -> None:
-        with self._tx() as db:
+        with self._use() as db:
             if member:
                 db.execute("INSERT OR IGNORE INTO memberships VALUES (?, ?)", (sub, group))
             else:
