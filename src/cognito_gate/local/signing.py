@@ -1,8 +1,7 @@
 """Compact JWS signing, assembled by hand: real tokens are RS256 (PKCS#1 v1.5, SHA-256) signed
-with ``cryptography`` — byte for byte what joserfc would produce, without its per-call algorithm
-and key look-ups (a quarter of a token's signing time) — and the fault switches produce what a
-JOSE library refuses to (``alg: none``, HS256 keyed with the public key, foreign keys, hostile
-headers)."""
+with ``cryptography`` — byte for byte what joserfc would produce, one code path for real and
+broken tokens alike — and the fault switches produce what a JOSE library refuses to
+(``alg: none``, HS256 keyed with the public key, foreign keys, hostile headers)."""
 
 from __future__ import annotations
 
