@@ -31,6 +31,17 @@ def _show(
     return pool(request).ui.page(request, template, status=status, query=req.query, **context)
 
 
+async def _posted(request: Request) -> tuple[AuthorizeRequest, dict[str, str], str] | Response:
+    """The opening of every password form post: the authorization request it belongs to, the
+    form (empty when unreadable) and the normalised address it is for — or the answer already
+    given (a bad authorization request)."""
+    posted = await authorized_form(request)
+    if isinstance(posted, Response):
+        return posted
+    req, form = posted[0], posted[1] or {}
+    return req, form, normalize_email(form.get("username", ""))
+
+
 def new_password_problems(form: dict[str, str]) -> list[str]:
     """The new password against the policy, and the two copies against each other."""
     password = form.get("password", "")
@@ -64,11 +75,10 @@ async def confirm_forgot_password_page(request: Request) -> Response:
 async def change_password_submit(request: Request) -> Response:
     """The answer to a temporary password: needs this browser's proof that it just gave it."""
     lc = pool(request)
-    posted = await authorized_form(request)
+    posted = await _posted(request)
     if isinstance(posted, Response):
         return posted
-    req, form = posted[0], posted[1] or {}
-    email = normalize_email(form.get("username", ""))
+    req, form, email = posted
     user = lc.accounts.find(email)
     if not csrf_ok(request, form):
         return _show(
@@ -104,11 +114,10 @@ async def change_password_submit(request: Request) -> Response:
 
 async def forgot_password_submit(request: Request) -> Response:
     lc = pool(request)
-    posted = await authorized_form(request)
+    posted = await _posted(request)
     if isinstance(posted, Response):
         return posted
-    req, form = posted[0], posted[1] or {}
-    email = normalize_email(form.get("username", ""))
+    req, form, email = posted
     if not csrf_ok(request, form):
         return _show(
             request, req, "forgot_password.html", status=400, email=email, errors=[EXPIRED_FORM]
@@ -127,11 +136,10 @@ async def forgot_password_submit(request: Request) -> Response:
 
 async def confirm_forgot_password_submit(request: Request) -> Response:
     lc = pool(request)
-    posted = await authorized_form(request)
+    posted = await _posted(request)
     if isinstance(posted, Response):
         return posted
-    req, form = posted[0], posted[1] or {}
-    email = normalize_email(form.get("username", ""))
+    req, form, email = posted
     errors = [] if csrf_ok(request, form) else [EXPIRED_FORM]
     problems = new_password_problems(form)
     errors += problems
