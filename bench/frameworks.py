@@ -62,7 +62,7 @@ def _ready(port: int) -> None:
 
 
 def _cookie(lc: LocalCognito, variant: str, app_url: str, client_id: str) -> str:
-    """What a signed-in browser sends to this variant."""
+    """What a signed-in browser sends to this variant (the no-auth one: set by the caller)."""
     if variant.endswith("-plain"):
         return ""
     if variant.endswith("-fcl"):
@@ -93,14 +93,20 @@ def main() -> int:
             results: dict[str, list[loadgen.WrkResult]] = {v: [] for v in variants}
             running = {}
             try:
+                cookies = {}
                 for variant in variants:
                     port = servers.free_port()
                     env = settings_env(lc, f"http://localhost:{port}")
                     proc = _gunicorn(variant, env, port)
                     running[variant] = (proc, port, "")
                     _ready(port)
-                    cookie = _cookie(lc, variant, f"http://localhost:{port}",
-                                     env["COGNITO_CLIENT_ID"])
+                    cookies[variant] = _cookie(lc, variant, f"http://localhost:{port}",
+                                               env["COGNITO_CLIENT_ID"])
+                # The no-auth app is sent our session's cookie bytes: like with like.
+                cookies[variants[0]] = cookies[variants[1]]
+                for variant in variants:
+                    proc, port, _ = running[variant]
+                    cookie = cookies[variant]
                     script = loadgen.write_script(os.path.join(tmp, f"{variant}.lua"),
                                                   {"cookie": cookie} if cookie else {})
                     check = httpx.get(f"http://127.0.0.1:{port}/page",
