@@ -11,6 +11,8 @@ from django.template import engines
 from django.urls import include, path
 from django.views import View
 
+from .answers import caller_of
+
 HOME = """<p id=who>{% if cognito_user %}Signed in as {{ cognito_user.email }}
 <form method=post action="{{ cognito_logout_url }}"><input type=hidden name=csrf
 value="{{ cognito_csrf }}"><button>Sign out</button></form>
@@ -49,6 +51,10 @@ def api_me(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"sub": user.sub, "email": user.email})
 
 
+def orders(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(caller_of(request.cognito_caller))
+
+
 def admins(request: HttpRequest) -> HttpResponse:
     return HttpResponse("<p id=admins>admins only</p>")
 
@@ -60,6 +66,7 @@ def _urls() -> list[Any]:
         CognitoLoginRequiredMixin,
         login_required,
         require_groups,
+        require_scopes,
     )
 
     class Editors(CognitoLoginRequiredMixin, View):
@@ -73,6 +80,7 @@ def _urls() -> list[Any]:
         # csrf_exempt: the cross-site POST test is about the library's refusal, not Django's
         path("protected", csrf_exempt(login_required(protected))),
         path("api/me", login_required(api_me)),
+        path("api/orders", require_scopes("orders/read")(orders)),
         path("admins", require_groups("admins")(admins)),
         path("editors", Editors.as_view()),
         path("", include("cognito_gate.django.urls")),

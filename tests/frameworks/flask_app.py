@@ -6,9 +6,18 @@ from typing import Any
 
 from flask import Flask, jsonify, render_template_string
 
-from cognito_gate.flask import CognitoGate, current_user, login_required, require_groups
+from cognito_gate.flask import (
+    CognitoGate,
+    current_caller,
+    current_user,
+    login_required,
+    require_groups,
+    require_scopes,
+)
 from cognito_gate.sync.loop import LoopThread
 from cognito_gate.testing import LocalPool
+
+from .answers import caller_of
 
 HOME = """<p id=who>{% if current_user %}Signed in as {{ current_user.email }}
 <form method=post action="{{ cognito_logout_url }}"><input type=hidden name=csrf
@@ -36,6 +45,11 @@ def create_app(pool: LocalPool, loop: LoopThread, **gate: Any) -> Flask:
     def me() -> Any:
         assert current_user is not None
         return jsonify(sub=current_user.sub, email=current_user.email)
+
+    @app.get("/api/orders")
+    @require_scopes("orders/read")
+    def orders() -> Any:
+        return jsonify(caller_of(current_caller))
 
     @app.get("/admins")
     @require_groups("admins")

@@ -68,6 +68,39 @@ def test_a_bearer_token_is_verified_by_the_same_core(world: SyncWorld) -> None:
     assert answer.json()["sub"] == user.sub
 
 
+def test_require_scopes_admits_a_machine_caller_and_exposes_it(world: SyncWorld) -> None:
+    robot = world.pool.machine(scopes=["orders/read"])
+    token = world.pool.bearer_token(robot)
+    answer = world.browser.get("/api/orders", headers={"authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert answer.json() == {"kind": "machine", "who": robot.client_id}
+
+
+def test_a_machine_caller_without_the_scope_gets_403_json(world: SyncWorld) -> None:
+    robot = world.pool.machine(scopes=["orders/write"])
+    token = world.pool.bearer_token(robot)
+    answer = world.browser.get("/api/orders", headers={"authorization": f"Bearer {token}"})
+    assert answer.status_code == 403
+    assert answer.json()["error"] == "forbidden"
+
+
+def test_a_machine_caller_is_not_a_signed_in_user(world: SyncWorld) -> None:
+    robot = world.pool.machine(scopes=["orders/read"])
+    token = world.pool.bearer_token(robot)
+    answer = world.browser.get("/api/me", headers={"authorization": f"Bearer {token}"})
+    assert answer.status_code == 403
+    assert answer.json()["error"] == "forbidden"
+
+
+def test_a_scope_gated_api_without_a_token_gets_401_json(world: SyncWorld) -> None:
+    answer = world.browser.get("/api/orders", headers={"accept": "application/json"})
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "login_required"
+    forged = world.browser.get("/api/orders", headers={"authorization": "Bearer not-a-token"})
+    assert forged.status_code == 401
+    assert forged.json()["error"] == "token_invalid"
+
+
 def test_refresh_when_the_access_token_is_due(world: SyncWorld) -> None:
     user = world.pool.user()
     world.sign_in(user.email, user.password)
@@ -85,13 +118,18 @@ def test_refresh_when_the_access_token_is_due(world: SyncWorld) -> None:
 
 
 def test_refresh_failure_ends_the_session_and_asks_to_sign_in(world: SyncWorld) -> None:
+    """The real cause of a refused refresh: an admin disabled the user (Local Cognito revokes
+    their tokens and answers the refresh with ``invalid_grant``)."""
     user = world.pool.user()
     world.sign_in(user.email, user.password)
-    world.pool.faults.set("token", error="invalid_grant")
+    assert world.browser.get("/protected").status_code == 200
+    world.pool.lc.disable_user(user.email)
     world.pool.advance(3600 + 5)
+    before = world.token_calls()
     page = world.browser.get("/protected")
     assert page.status_code == 303
     assert "/login?return_to=/protected" in page.headers["location"]
+    assert world.token_calls() == before + 1, "the refresh was tried, and refused"
     assert page.headers.get_list("set-cookie"), "the dead session's cookies are cleared"
     api = world.browser.get("/api/me", headers={"accept": "application/json"})
     assert api.status_code == 401

@@ -10,7 +10,7 @@ from typing import Any, TypeVar, cast
 
 from django.http import HttpRequest, HttpResponse
 
-from ..core.authz import Requirement, groups, scopes, signed_in
+from ..core.authz import Machine, Requirement, groups, scopes, signed_in
 from ..core.user import User
 from .gate import gate, respond, scope_of
 
@@ -23,10 +23,10 @@ def _refusal(request: HttpRequest, requirement: Requirement) -> HttpResponse | N
     """None when the request's user meets ``requirement``; else the answer (sign in, 401 JSON,
     403 cross-site or ``forbidden``, 503 outage)."""
     request._cognito_required = True  # no-store replaces the app's
-    user: User | None = getattr(request, "cognito_user", None)
-    if user is None:
+    caller: User | Machine | None = getattr(request, "cognito_caller", None)
+    if caller is None:
         return respond(request, gate().deny(scope_of(request)))
-    if not requirement.allows(user):
+    if not requirement.allows(caller):  # a machine passes scope requirements only
         return respond(request, gate().forbidden(scope_of(request)))
     return None
 
@@ -53,7 +53,9 @@ def require_groups(*names: str, all: bool = False) -> Callable[[F], F]:
 
 
 def require_scopes(*names: str, any: bool = False) -> Callable[[F], F]:
-    """A signed-in user whose access token has all these scopes (``any=True``: one), else 403."""
+    """A caller whose access token has all these scopes (``any=True``: one), else 403: a
+    signed-in user, or a machine (client-credentials bearer token, ``request.cognito_caller``)
+    — which passes no other requirement."""
     return _requiring(scopes(*names, any=any))
 
 

@@ -1,5 +1,6 @@
 """``CognitoGateMiddleware``: add ``"cognito_gate.django.middleware.CognitoGateMiddleware"`` to
-``settings.MIDDLEWARE``. Puts ``request.cognito_user`` (a ``User`` or None) and
+``settings.MIDDLEWARE``. Puts ``request.cognito_user`` (a ``User`` or None),
+``request.cognito_caller`` (the user, else a client-credentials ``Machine``, else None) and
 ``request.cognito_csrf`` on every request; refreshes sessions; guards ``protect`` prefixes.
 
 A synchronous middleware: under ASGI (uvicorn) Django runs it in a worker thread, which is what
@@ -29,6 +30,7 @@ class CognitoGateMiddleware:
         if isinstance(decided, Answer):
             return respond(request, decided)
         request.cognito_user = decided.user
+        request.cognito_caller = decided.caller
         request.cognito_csrf = decided.csrf
         try:
             response = self.get_response(request)

@@ -15,7 +15,7 @@ from werkzeug.local import LocalProxy
 
 from ..asgi.auth import CognitoAuth
 from ..asgi.location import app_path, return_to
-from ..core.authz import Requirement, groups, scopes, signed_in
+from ..core.authz import Machine, Requirement, groups, scopes, signed_in
 from ..core.clock import Clock
 from ..core.config import Settings
 from ..core.errors import AuthError
@@ -26,8 +26,8 @@ from ..sync.loop import LoopThread
 from ..sync.scope import scope_from_environ
 from ..sync.settings import settings_from
 
-__all__ = ["AuthProblem", "CognitoGate", "current_user", "login_required", "require_groups",
-           "require_scopes"]
+__all__ = ["AuthProblem", "CognitoGate", "current_caller", "current_user", "login_required",
+           "require_groups", "require_scopes"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 _EXT = "cognito_gate"
@@ -81,8 +81,16 @@ def _user() -> User | None:
     return cast("User | None", g.get("cognito_user"))
 
 
+def _caller() -> User | Machine | None:
+    return _user() or cast("Machine | None", g.get("cognito_machine"))
+
+
 current_user: User | None = cast("User | None", LocalProxy(_user))
 """The signed-in user of this request (``g.cognito_user``), or None."""
+
+current_caller: User | Machine | None = cast("User | Machine | None", LocalProxy(_caller))
+"""The signed-in user, else the machine caller (a client-credentials bearer token,
+``g.cognito_machine``), else None: who passed ``@require_scopes``."""
 
 
 class CognitoGate:
@@ -140,6 +148,7 @@ class CognitoGate:
         if isinstance(decided, Answer):
             return _answered(decided)
         g.cognito_user = decided.user
+        g.cognito_machine = decided.machine
         g.cognito_csrf = decided.csrf
         g._cognito_admitted = decided
         return None
@@ -202,10 +211,10 @@ def _requiring(requirement: Requirement) -> Callable[[F], F]:
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             g._cognito_required = True  # the answer is private: no-store replaces the app's
-            user = _user()
-            if user is None:
+            caller = _caller()
+            if caller is None:
                 return _gate().deny()
-            if not requirement.allows(user):
+            if not requirement.allows(caller):  # a machine passes scope requirements only
                 return _gate().forbid()
             return current_app.ensure_sync(view)(*args, **kwargs)
 
@@ -227,6 +236,8 @@ def require_groups(*names: str, all: bool = False) -> Callable[[F], F]:
 
 
 def require_scopes(*names: str, any: bool = False) -> Callable[[F], F]:
-    """A signed-in user whose access token has all these scopes (``any=True``: one), else 403
-    — the rule of FastAPI's ``require_scopes`` (``core.authz.scopes``)."""
+    """A caller whose access token has all these scopes (``any=True``: one), else 403 — the
+    rule of FastAPI's ``require_scopes`` (``core.authz.scopes``). The caller is a signed-in user
+    or a machine (``Authorization: Bearer`` with a client-credentials token, ``current_caller``);
+    a machine passes no other requirement (403 ``forbidden``)."""
     return _requiring(scopes(*names, any=any))

@@ -26,10 +26,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Message, Receive, Scope, Send
 
-from ..asgi.auth import CSRF_KEY, USER_KEY, CognitoAuth
+from ..asgi.auth import CSRF_KEY, MACHINE_KEY, USER_KEY, CognitoAuth
 from ..asgi.cookieheader import find_cookie
 from ..asgi.location import app_path
 from ..asgi.middleware import AuthMiddleware
+from ..core.authz import Machine
 from ..core.errors import AuthError
 from ..core.redact import SECRET, redacted_repr
 from ..core.user import User
@@ -106,15 +107,22 @@ class _Recorder:
 
 
 class Admitted:
-    """The framework handles the request: ``user`` is known (or None); call ``finish()`` with
-    the framework's response in hand for the headers to add, or ``abandon()`` if it failed."""
+    """The framework handles the request: ``user`` is known (or None; ``machine``: a
+    client-credentials bearer caller, never a user); call ``finish()`` with the framework's
+    response in hand for the headers to add, or ``abandon()`` if it failed."""
 
-    __slots__ = ("_future", "_ticket", "csrf", "protected", "user")
+    __slots__ = ("_future", "_ticket", "csrf", "machine", "protected", "user")
 
     def __init__(self, user: User | None, csrf: str, protected: bool,
-                 ticket: _Ticket | None = None, future: Future[_Recorder] | None = None) -> None:
-        self.user, self.csrf, self.protected = user, csrf, protected
+                 ticket: _Ticket | None = None, future: Future[_Recorder] | None = None,
+                 machine: Machine | None = None) -> None:
+        self.user, self.csrf, self.protected, self.machine = user, csrf, protected, machine
         self._ticket, self._future = ticket, future
+
+    @property
+    def caller(self) -> User | Machine | None:
+        """The user, else the machine: what a scope requirement is checked against."""
+        return self.user or self.machine
 
     def finish(self) -> tuple[list[str], bool]:
         """``(Set-Cookie values to add, whether the response must be no-store)``. No-store
@@ -183,7 +191,7 @@ class SyncGate:
         if not ticket.entered.done():
             return future.result().answer(scope)
         return Admitted(scope.get(USER_KEY), scope.get(CSRF_KEY) or "", protected, ticket,
-                        future)
+                        future, scope.get(MACHINE_KEY))
 
     async def _inner(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The app, as the middleware sees it: the calling thread's framework."""
