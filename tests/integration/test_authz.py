@@ -154,6 +154,7 @@ async def test_a_user_token_of_another_app_client_is_no_machine(
         app: Any, local_cognito: LocalPool, cognito_user: Any) -> None:
     from cognito_gate.local import ClientConfig
 
+    local_cognito.declare_scopes(["orders/read"])
     other = local_cognito.lc.add_client(ClientConfig(
         "other-web-app", client_secret="other-secret-123", allowed_scopes=("openid",
                                                                          "orders/read")))

@@ -11,6 +11,7 @@ from cognito_gate.local import (
     GroupConfig,
     LocalCognito,
     PoolConfig,
+    ResourceServerConfig,
     ReusedKeys,
     UserConfig,
 )
@@ -56,6 +57,7 @@ TEST_POOL = PoolConfig(
         UserConfig("pending@example.com", "Pending-password-3", confirmed=False),
     ),
     groups=(GroupConfig("readers"),),
+    resource_servers=(ResourceServerConfig("orders", "Orders API", ("read", "write")),),
 )
 
 

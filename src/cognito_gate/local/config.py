@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ __all__ = [
     "ConfigError",
     "GroupConfig",
     "PoolConfig",
+    "ResourceServerConfig",
     "UserConfig",
     "demo_pool",
     "load_config",
@@ -44,6 +45,9 @@ LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
 _POOL_ID = re.compile(r"^[\w-]+_[0-9a-zA-Z]+$")
 _CLIENT_ID = re.compile(r"^[\w+-]{1,128}$")
 _SECRET = re.compile(r"^[\w+.~-]{1,64}$")  # Cognito: [\w+]; "-._~" tolerated
+_RS_IDENTIFIER = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")  # ResourceServerType
+_RS_NAME = re.compile(r"^[\w\s+=,.@-]{1,256}$")
+_SCOPE_NAME = re.compile(r"^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$")  # no "/", '"', "\\"
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 DAY = 86400
@@ -193,6 +197,44 @@ class GroupConfig:
 
 
 @dataclass(frozen=True)
+class ResourceServerConfig:
+    """A resource server (Cognito's CreateResourceServer): an API whose custom scopes a client
+    may be allowed, each spelled ``{identifier}/{scope}`` in tokens (cognito-behaviour.md §1.2)."""
+
+    identifier: str
+    name: str = ""  # a friendly name; the identifier when not given
+    scopes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        where = f"resource server {self.identifier!r}"
+        if not _RS_IDENTIFIER.match(self.identifier):
+            raise ConfigError(f"{where}: identifier must be 1-256 printable characters, no spaces")
+        if not self.name:
+            object.__setattr__(self, "name", self.identifier)
+        elif not _RS_NAME.match(self.name):
+            raise ConfigError(f"{where}: name must be 1-256 characters of [A-Za-z0-9_ +=,.@-]")
+        bad = [s for s in self.scopes if not _SCOPE_NAME.match(s)]
+        if bad or len(self.scopes) > 100 or len(set(self.scopes)) != len(self.scopes):
+            raise ConfigError(
+                f"{where}: scopes must be at most 100 distinct names without '/' (got {bad})"
+            )
+
+    @property
+    def custom_scopes(self) -> tuple[str, ...]:
+        """The scopes as clients ask for them: ``{identifier}/{name}``."""
+        return tuple(f"{self.identifier}/{scope}" for scope in self.scopes)
+
+
+def undeclared_scopes(
+    client: ClientConfig, servers: Iterable[ResourceServerConfig]
+) -> list[str]:
+    """The client's custom scopes no resource server declares (Cognito refuses such a client
+    with ScopeDoesNotExistException)."""
+    declared = {scope for server in servers for scope in server.custom_scopes}
+    return [scope for scope in client.custom_scopes if scope not in declared]
+
+
+@dataclass(frozen=True)
 class PoolConfig:
     """A user pool: its id, app clients, users, groups and the settings for unclear behaviour.
 
@@ -209,6 +251,7 @@ class PoolConfig:
     session_ttl_seconds: int = 3600
     unknown_scopes: str = "error"
     scope_error_shape: str = "invalid_scope"
+    resource_servers: tuple[ResourceServerConfig, ...] = ()
 
     def __post_init__(self) -> None:
         if not _POOL_ID.match(self.pool_id) or len(self.pool_id) > 55:
@@ -222,6 +265,16 @@ class PoolConfig:
         ids = [c.client_id for c in self.clients]
         if len(ids) != len(set(ids)):
             raise ConfigError("clients: two clients share one id")
+        servers = [rs.identifier for rs in self.resource_servers]
+        if len(servers) != len(set(servers)):
+            raise ConfigError("resource_servers: two resource servers share one identifier")
+        for i, client in enumerate(self.clients):
+            undeclared = undeclared_scopes(client, self.resource_servers)
+            if undeclared:
+                raise ConfigError(
+                    f"clients[{i}].scopes: {undeclared} not declared by any resource server "
+                    "([[resource_servers]] identifier + scopes)"
+                )
         known = {g.name for g in self.groups}
         for i, user in enumerate(self.users):
             missing = [g for g in user.groups if g not in known]
@@ -256,6 +309,7 @@ def demo_pool() -> PoolConfig:
     user = UserConfig(email="demo@example.com", password="Demo-password-1", groups=("readers",))
     return PoolConfig(
         clients=(client, reports),
+        resource_servers=(ResourceServerConfig("reports", "Demo reports", ("read",)),),
         users=(user,),
         groups=(GroupConfig("readers", "Can read"), GroupConfig("admins", "The demo's /admin")),
     )
@@ -427,7 +481,7 @@ def _attribute_text(value: object) -> str:
 
 def parse_config(data: Mapping[str, Any]) -> PoolConfig:
     """Build a :class:`PoolConfig` from already-parsed TOML (a dict)."""
-    top = _Table("config", dict(data), ("pool", "clients", "users", "groups"))
+    top = _Table("config", dict(data), ("pool", "clients", "users", "groups", "resource_servers"))
     pool = _Table("pool", data.get("pool", {}), _POOL_KEYS)
     groups = []
     for i, g in enumerate(top.tables("groups")):
@@ -452,7 +506,23 @@ def parse_config(data: Mapping[str, Any]) -> PoolConfig:
         session_ttl_seconds=pool.duration("session_ttl", 3600),
         unknown_scopes=pool.get("unknown_scopes", str, "error"),
         scope_error_shape=pool.get("scope_error_shape", str, "invalid_scope"),
+        resource_servers=tuple(
+            _resource_server(f"resource_servers[{i}]", r)
+            for i, r in enumerate(top.tables("resource_servers"))
+        ),
     )
+
+
+def _resource_server(where: str, data: object) -> ResourceServerConfig:
+    t = _Table(where, data, ("identifier", "name", "scopes"))
+    try:
+        return ResourceServerConfig(
+            identifier=t.get("identifier", str, None) or "",
+            name=t.get("name", str, ""),
+            scopes=t.strings("scopes"),
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 _POOL_KEYS = ("id", "code_ttl", "session_ttl", "unknown_scopes", "scope_error_shape")

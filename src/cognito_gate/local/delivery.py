@@ -82,6 +82,7 @@ def deliver(
         auth_time=auth_time,
         nonce=req.nonce,
         code_challenge=req.code_challenge,
+        resource=req.resource,
     )
     lc.store.save_code(code, grant, lc.clock.now() + lc.config.code_ttl_seconds)
     params = _with_state([("code", code)], req.state)
@@ -99,7 +100,9 @@ def _implicit(
     fault: AuthorizeFault | None,
 ) -> Response:
     """Implicit grant: tokens in the fragment, never a refresh token (§1.3)."""
-    lineage = lc.tokens.start_lineage(req.client, user.sub, req.scopes, auth_time)
+    lineage = lc.tokens.start_lineage(
+        req.client, user.sub, req.scopes, auth_time, resource=req.resource
+    )
     issued = lc.tokens.for_user(lineage, user, req.client, nonce=req.nonce)
     params: Params = [("access_token", issued.access_token)]
     if issued.id_token:

@@ -7,6 +7,7 @@ faults and pages together and offers the small API of ARCHITECTURE.md.
 from __future__ import annotations
 
 import dataclasses
+import json
 import secrets
 import sqlite3
 import string
@@ -24,8 +25,10 @@ from .config import (
     ConfigError,
     GroupConfig,
     PoolConfig,
+    ResourceServerConfig,
     UserConfig,
     demo_pool,
+    undeclared_scopes,
 )
 from .errors import UserExistsError
 from .faults import Faults
@@ -84,9 +87,14 @@ class LocalCognito:
         self.ui = HostedUI(self)
         self.accounts = Accounts(self)
         self.groups = Groups(self)
+        self.resource_servers: dict[str, ResourceServerConfig] = {}
+        for server in json.loads(self.store.meta("resource_servers") or "[]"):
+            self._declare_resource_server(ResourceServerConfig(**_tuples(server)))
+        for server in self.config.resource_servers:
+            self._declare_resource_server(server)
         self.clients: dict[str, ClientConfig] = {}
         for stored in self.store.clients():
-            self._register(ClientConfig(**_tuples(stored)))
+            self._register(self._declared_only(ClientConfig(**_tuples(stored))))
         for client in self.config.clients:
             self.add_client(client)
         for group in self.config.groups:
@@ -147,7 +155,14 @@ class LocalCognito:
 
     def add_client(self, client: ClientConfig) -> ClientConfig:
         """Register (or replace) an app client; a ``generate_secret`` client gets its secret
-        once, kept in the data file. Returns the client as registered."""
+        once, kept in the data file. Returns the client as registered. Its custom scopes must
+        be declared by resource servers (:meth:`add_resource_server`), as on Cognito."""
+        undeclared = undeclared_scopes(client, self.resource_servers.values())
+        if undeclared:
+            raise ConfigError(
+                f"client {client.client_id!r}: scopes {undeclared} are not declared by any "
+                "resource server"
+            )
         if client.generate_secret and client.client_secret is None:
             key = f"client_secret:{client.client_id}"
             secret = self.store.meta(key)
@@ -162,6 +177,24 @@ class LocalCognito:
     def _register(self, client: ClientConfig) -> ClientConfig:
         self.clients[client.client_id] = client
         return client
+
+    def _declared_only(self, client: ClientConfig) -> ClientConfig:
+        """A client kept in the data file, without custom scopes no resource server declares
+        any more (the configuration file may have dropped one since)."""
+        undeclared = undeclared_scopes(client, self.resource_servers.values())
+        scopes = tuple(s for s in client.allowed_scopes if s not in undeclared)
+        return dataclasses.replace(client, allowed_scopes=scopes) if undeclared else client
+
+    def add_resource_server(self, server: ResourceServerConfig) -> ResourceServerConfig:
+        """Declare (or replace) a resource server, kept in the data file: clients may then be
+        allowed its ``{identifier}/{scope}`` custom scopes."""
+        self._declare_resource_server(server)
+        servers = [dataclasses.asdict(rs) for rs in self.resource_servers.values()]
+        self.store.set_meta("resource_servers", json.dumps(servers))
+        return server
+
+    def _declare_resource_server(self, server: ResourceServerConfig) -> None:
+        self.resource_servers[server.identifier] = server
 
     def _declare_group(self, group: GroupConfig) -> None:
         """A configured group: created once, its settings taken from the file on each start."""

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from .config import ClientConfig, PoolConfig
 from .forms import BadRequest, parse_params
 
-__all__ = ["AppError", "AuthorizeRequest", "Untrusted", "parse_authorize"]
+__all__ = ["AppError", "AuthorizeRequest", "Untrusted", "parse_authorize", "valid_resource"]
 
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 PROMPTS = ("login", "none", "select_account", "consent")
@@ -33,6 +33,7 @@ class AuthorizeRequest:
     prompt: str | None
     login_hint: str | None
     query: str  # the original query string, carried from page to page
+    resource: str | None = None  # RFC 8707: becomes the access token's ``aud``
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,9 @@ def parse_authorize(
     pkce = method is not None or challenge is not None
     if pkce and (method != "S256" or challenge is None or not _CHALLENGE.match(challenge)):
         return fail("invalid_request")
+    resource = params.get("resource")
+    if resource is not None and not valid_resource(resource):
+        return fail("invalid_target", RESOURCE_RULE)
     scopes = _scopes(params.get("scope", ""), client, pool)
     if scopes is None:
         if pool.scope_error_shape == "cognito":
@@ -116,6 +120,7 @@ def parse_authorize(
         prompt=params.get("prompt") if params.get("prompt") in PROMPTS else None,
         login_hint=params.get("login_hint"),
         query=query,
+        resource=resource,
     )
 
 
@@ -128,6 +133,25 @@ def _scopes(raw: str, client: ClientConfig, pool: PoolConfig) -> tuple[str, ...]
     if len(allowed) != len(requested) and pool.unknown_scopes == "error":
         return None
     return tuple(allowed) or None
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*$")
+RESOURCE_RULE = "resource must be a URL starting https://, http://localhost or myapp://"
+
+
+def valid_resource(value: str) -> bool:
+    """A ``resource`` Cognito takes: a URL starting ``https://``, ``http://localhost`` or an
+    app's own scheme (``myapp://``), without a fragment (RFC 8707 §2)."""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    scheme = parts.scheme
+    if "#" in value or not _SCHEME.match(scheme) or not value.lower().startswith(f"{scheme}://"):
+        return False
+    if scheme == "http":
+        return parts.hostname == "localhost"
+    return scheme != "https" or bool(parts.hostname)
 
 
 _RAW_BYTE = re.compile("[\udc80-\udcff]")  # a byte that was not UTF-8, kept by surrogateescape

@@ -67,6 +67,7 @@ class Grant:
     auth_time: int
     nonce: str | None = None
     code_challenge: str | None = None
+    resource: str | None = None  # RFC 8707 ``resource``: the access tokens' ``aud``
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class Lineage:
     expires_at: float
     revoked: bool
     api: bool = False  # signed in through the JSON API (InitiateAuth…), not the hosted UI
+    resource: str | None = None  # the access tokens' ``aud`` (``resource=`` at authorize)
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ class Store(UserTables):
     def add_lineage(self, lineage: Lineage) -> None:
         with self._use() as db:
             db.execute(
-                "INSERT INTO lineages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO lineages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     lineage.origin_jti,
                     lineage.client_id,
@@ -203,6 +205,7 @@ class Store(UserTables):
                     lineage.expires_at,
                     int(lineage.revoked),
                     int(lineage.api),
+                    lineage.resource,
                 ),
             )
 
@@ -223,6 +226,7 @@ class Store(UserTables):
             row[6],
             bool(row[7]),
             bool(row[8]),
+            row[9],
         )
 
     def revoke_lineage(self, origin_jti: str) -> None:

@@ -26,6 +26,7 @@ ADDED_COLUMNS = (
     ("groups", "created", "REAL NOT NULL DEFAULT 0"),
     ("groups", "modified", "REAL NOT NULL DEFAULT 0"),
     ("lineages", "api", "INTEGER NOT NULL DEFAULT 0"),
+    ("lineages", "resource", "TEXT"),
 )
 _USER_COLUMNS = (
     "sub, username, email, password_hash, status, attributes, enabled, created, modified, "

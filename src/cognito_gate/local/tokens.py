@@ -69,6 +69,11 @@ def user_claims(user: User) -> dict[str, Any]:
     return claims
 
 
+def _audience(resource: str | None) -> dict[str, str]:
+    """Access tokens have no ``aud`` unless a ``resource`` was asked for (RFC 8707, §9.3)."""
+    return {} if resource is None else {"aud": resource}
+
+
 def at_hash(access_token: str) -> str:
     return b64url(hashlib.sha256(access_token.encode()).digest()[:16])
 
@@ -104,6 +109,7 @@ class TokenIssuer:
         auth_time: int,
         *,
         api: bool = False,
+        resource: str | None = None,
     ) -> Lineage:
         """A new sign-in's lineage: the origin_jti every token of this sign-in will carry."""
         lineage = Lineage(
@@ -116,6 +122,7 @@ class TokenIssuer:
             expires_at=self._clock.now() + client.refresh_token_validity,
             revoked=False,
             api=api,
+            resource=resource,
         )
         self._store.add_lineage(lineage)
         return lineage
@@ -129,10 +136,13 @@ class TokenIssuer:
         *,
         nonce: str | None = None,
         api: bool = False,
+        resource: str | None = None,
     ) -> tuple[Lineage, Issued, str]:
         """A completed sign-in (code exchange, or the JSON API's): a new lineage, its first
         tokens and its refresh token."""
-        lineage = self.start_lineage(client, user.sub, scopes, auth_time, api=api)
+        lineage = self.start_lineage(
+            client, user.sub, scopes, auth_time, api=api, resource=resource
+        )
         issued = self.for_user(lineage, user, client, nonce=nonce)
         refresh_token = new_refresh_token()
         self._store.add_refresh_token(refresh_token, lineage.origin_jti, lineage.expires_at)
@@ -168,6 +178,7 @@ class TokenIssuer:
             **self._times(client.access_token_validity),
             "jti": str(uuid.uuid4()),
             "username": user.username,
+            **_audience(lineage.resource),
         }
         access = self._sign("access", access_claims, self._faults.take("access_token"))
         if "openid" not in lineage.scopes and not lineage.api:
@@ -227,7 +238,9 @@ class TokenIssuer:
         self._store.revoke_lineage(lineage.origin_jti)
         return True
 
-    def for_client(self, client: ClientConfig, scopes: tuple[str, ...]) -> Issued:
+    def for_client(
+        self, client: ClientConfig, scopes: tuple[str, ...], resource: str | None = None
+    ) -> Issued:
         """A client_credentials access token: no user, so ``sub`` is the client id."""
         now = int(self._clock.now())
         claims = {
@@ -240,6 +253,7 @@ class TokenIssuer:
             "version": 2,
             "jti": str(uuid.uuid4()),
             "client_id": client.client_id,
+            **_audience(resource),
         }
         access = self._sign("access", claims, self._faults.take("access_token"))
         return Issued(access, None, client.access_token_validity)

@@ -22,7 +22,14 @@ from ..asgi.auth import CognitoAuth
 from ..core.clock import ManualClock
 from ..core.config import Settings
 from ..core.redact import SECRET, redacted_repr
-from ..local import TEST_COST, ClientConfig, LocalCognito, PoolConfig, ReusedKeys
+from ..local import (
+    TEST_COST,
+    ClientConfig,
+    LocalCognito,
+    PoolConfig,
+    ResourceServerConfig,
+    ReusedKeys,
+)
 from ..local.config import RESERVED_SCOPES
 
 if TYPE_CHECKING:
@@ -154,6 +161,7 @@ class LocalPool:
                               clock=self.clock).wrap(app)
 
     def _register_client(self) -> None:
+        self.declare_scopes(self._scopes)
         self.lc.add_client(ClientConfig(
             client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
             callback_urls=(self.app_url + self._callback_path,),
@@ -171,13 +179,27 @@ class LocalPool:
 
     def machine(self, scopes: Sequence[str] = ("api/read",), *,
                 client_id: str | None = None) -> MachineClient:
-        """A new client-credentials app client allowed these custom ``resource/name`` scopes."""
+        """A new client-credentials app client allowed these custom ``resource/name`` scopes
+        (their resource servers are declared as needed)."""
+        self.declare_scopes(scopes)
         client = self.lc.add_client(ClientConfig(
             client_id=client_id or f"machine-{next(self._ids)}", generate_secret=True,
             allowed_flows=("client_credentials",), allowed_scopes=tuple(scopes),
         ))
         assert client.client_secret is not None
         return MachineClient(client.client_id, client.client_secret, tuple(scopes))
+
+    def declare_scopes(self, scopes: Sequence[str]) -> None:
+        """Declare the resource servers of these custom ``identifier/name`` scopes (reserved
+        scopes are skipped): Local Cognito, like Cognito, lets clients have declared ones only."""
+        for scope in scopes:
+            identifier, _, name = scope.rpartition("/")
+            if scope in RESERVED_SCOPES or not identifier:
+                continue
+            known = self.lc.resource_servers.get(identifier)
+            names = known.scopes if known is not None else ()
+            if name not in names:
+                self.lc.add_resource_server(ResourceServerConfig(identifier, scopes=(*names, name)))
 
     def bearer_token(self, caller: TestUser | MachineClient, *,
                      scopes: Sequence[str] | None = None) -> str:

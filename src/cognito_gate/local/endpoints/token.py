@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..config import ClientConfig
+from ..oauth_request import RESOURCE_RULE, valid_resource
 from ..responses import oauth_error, token_json
 from ..signing import b64url
 from ..tokens import Issued, RefreshRefused, new_refresh_token
@@ -103,7 +104,7 @@ def _authorization_code(lc: LocalCognito, client: ClientConfig, form: Form) -> R
     if problem is not None:
         return oauth_error("invalid_grant", description=problem)
     lineage, issued, refresh_token = lc.tokens.sign_in(
-        client, user, grant.scopes, grant.auth_time, nonce=grant.nonce
+        client, user, grant.scopes, grant.auth_time, nonce=grant.nonce, resource=grant.resource
     )
     lc.store.link_code(code, lineage.origin_jti)
     return _answer(lc, issued, refresh_token)
@@ -135,7 +136,11 @@ def _client_credentials(lc: LocalCognito, client: ClientConfig, form: Form) -> R
     requested = tuple(dict.fromkeys(form.get("scope", "").split()))
     if any(scope not in client.custom_scopes for scope in requested):
         return oauth_error("invalid_scope")
-    return _answer(lc, lc.tokens.for_client(client, requested or client.custom_scopes), None)
+    resource = form.get("resource")
+    if resource is not None and not valid_resource(resource):
+        return oauth_error("invalid_target", description=RESOURCE_RULE)
+    issued = lc.tokens.for_client(client, requested or client.custom_scopes, resource)
+    return _answer(lc, issued, None)
 
 
 _GRANTS: dict[str, Callable[[LocalCognito, ClientConfig, Form], Response]] = {
