@@ -1,29 +1,28 @@
 """The benchmark's WSGI apps (issue 12), chosen by BENCH_APP: the same one-line page in Flask or
-Django, with or without cognito-gate, or (Flask) with flask-cognito-lib's verification pattern.
+Django, with or without cognito-gate, or (Flask) with flask-cognito-lib.
 
 - ``flask-plain`` / ``django-plain``: no auth at all — the baseline.
 - ``flask-ours`` / ``django-ours``: ``CognitoGate`` / ``CognitoGateMiddleware``; the page needs a
   signed-in user (``@login_required``) and greets them.
-- ``flask-fcl``: a STAND-IN written the way flask-cognito-lib's ``@auth_required`` works (it is
-  not that library): on every request read the access token cookie, fetch the pool's JWKS over
-  HTTP (flask-cognito-lib does not cache it), verify the RS256 signature and check ``exp``,
-  ``iss``, ``client_id`` and ``token_use``.
+- ``flask-fcl``: flask-cognito-lib itself (the dev group's, configured as its README says, with
+  the ``Config`` subclass for Local Cognito's issuer the interop test uses): ``@auth_required()``
+  reads the ``cognito_access_token`` cookie and verifies it on every request — a new
+  ``TokenService`` per request (it lives on ``g``), so a new ``PyJWKClient`` fetches the pool's
+  JWKS over HTTP every time, then PyJWT checks the RS256 signature, ``exp``/``iat``/``iss`` and
+  ``client_id``.
 
 Settings (COGNITO_*, APP_URL, SESSION_SECRET) come from the environment."""
 
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
-
-import httpx
 
 VARIANT = os.environ.get("BENCH_APP", "flask-plain")
 
 
 def _flask() -> Any:
-    from flask import Flask, abort, g, request
+    from flask import Flask
 
     app = Flask(__name__)
     if VARIANT == "flask-ours":
@@ -39,28 +38,33 @@ def _flask() -> Any:
 
         return app
     if VARIANT == "flask-fcl":
-        from joserfc import jwt
-        from joserfc.jwk import KeySet
+        from flask_cognito_lib import CognitoAuth
+        from flask_cognito_lib.config import Config
+        from flask_cognito_lib.decorators import auth_required
 
         issuer = os.environ["COGNITO_ISSUER"]
-        client_id = os.environ["COGNITO_CLIENT_ID"]
-        http = httpx.Client(timeout=10)
 
-        @app.before_request
-        def verify() -> None:
-            token = request.cookies.get("cognito_access_token")
-            if token is None:
-                abort(401)
-            keys = KeySet.import_key_set(http.get(issuer + "/.well-known/jwks.json").json())
-            claims = jwt.decode(token, keys, algorithms=["RS256"]).claims
-            if claims.get("iss") != issuer or claims.get("client_id") != client_id \
-                    or claims.get("token_use") != "access" or claims["exp"] < time.time():
-                abort(401)
-            g.user = claims
+        class LocalIssuer(Config):  # type: ignore[misc]
+            """Its README's ConfigOverride: it builds an AWS issuer from region + pool."""
+
+            @property
+            def issuer(self) -> str:
+                return issuer
+
+        app.config.update(
+            SECRET_KEY=os.environ["SESSION_SECRET"], AWS_REGION="us-east-1",
+            AWS_COGNITO_USER_POOL_ID=os.environ["COGNITO_USER_POOL_ID"],
+            AWS_COGNITO_DOMAIN=os.environ["COGNITO_DOMAIN"],
+            AWS_COGNITO_USER_POOL_CLIENT_ID=os.environ["COGNITO_CLIENT_ID"],
+            AWS_COGNITO_USER_POOL_CLIENT_SECRET=os.environ["COGNITO_CLIENT_SECRET"],
+            AWS_COGNITO_REDIRECT_URL=os.environ["APP_URL"] + "/callback",
+            AWS_COGNITO_LOGOUT_URL=os.environ["APP_URL"] + "/")
+        CognitoAuth(app, cfg=LocalIssuer())
 
         @app.get("/page")
+        @auth_required()
         def fcl_page() -> str:
-            return f"<p>Hello {g.user['username']}</p>"
+            return "<p>Hello signed-in user</p>"
 
         return app
 
