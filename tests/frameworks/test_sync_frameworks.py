@@ -5,30 +5,17 @@ same core. Every scenario runs for both frameworks."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from flask import Flask
 
 from cognito_gate.flask import AuthProblem
-from cognito_gate.sync.loop import LoopThread
-from cognito_gate.testing import LocalPool
 
-from . import django_site
+from .django_site import create_django_app
 from .flask_app import create_app
 from .sync_world import SyncWorld, sync_world
 
 APP = "http://localhost:8000"
-
-
-def create_django_app(pool: LocalPool, loop: LoopThread) -> Any:
-    from django.conf import settings
-    from django.core.handlers.wsgi import WSGIHandler
-
-    django_site.configure()
-    settings.COGNITO_GATE_OPTIONS = {"settings": pool.settings(), "http": pool.http,
-                                     "clock": pool.clock, "loop": loop}
-    return WSGIHandler()
 
 
 @pytest.fixture(params=["flask", "django"])

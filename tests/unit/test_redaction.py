@@ -105,15 +105,18 @@ NOT_CREDENTIALS = {  # (class, field) named like a credential but not one
 }
 
 
-# A Django URLconf builds its routes from the configured gate when imported (it holds no records).
-URLCONFS = {"cognito_gate.django.urls"}
+# Modules that need a configured Django project to import, and hold no records: the URLconf
+# builds its routes from the configured gate; the auth backend and middleware import
+# django.contrib.auth's models.
+NEED_DJANGO_SETUP = {"cognito_gate.django.urls", "cognito_gate.django.backend",
+                     "cognito_gate.django.auth"}
 
 
 def _record_classes() -> list[tuple[type, list[tuple[str, bool]]]]:
     """Every dataclass and NamedTuple of the package, with (field, hidden from repr?)."""
     found: list[tuple[type, list[tuple[str, bool]]]] = []
     for info in pkgutil.walk_packages(cognito_gate.__path__, "cognito_gate."):
-        if info.name in URLCONFS:
+        if info.name in NEED_DJANGO_SETUP:
             continue
         module = importlib.import_module(info.name)
         for obj in vars(module).values():

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from starlette.types import Scope
 
-from ..asgi.auth import CognitoAuth
+from ..asgi.auth import CSRF_KEY, USER_KEY, CognitoAuth
 from ..sync.bridge import Answer, SyncGate, marking_renderer
 from ..sync.scope import scope_from_environ
 from ..sync.settings import settings_from
@@ -45,11 +45,14 @@ def gate() -> SyncGate:
 
 
 def scope_of(request: HttpRequest) -> Scope:
-    """The ASGI scope of ``request`` (made once per request)."""
+    """The ASGI scope of ``request``, made once per request on first need (the hot path needs
+    none)."""
     scope: Scope | None = getattr(request, "_cognito_scope", None)
     if scope is None:
         scope = scope_from_environ(request.META, request.scheme)
         request._cognito_scope = scope
+        if hasattr(request, "cognito_user"):  # admitted on the hot path: the user is known
+            scope[USER_KEY], scope[CSRF_KEY] = request.cognito_user, request.cognito_csrf
     return scope
 
 

@@ -26,7 +26,11 @@ class CognitoGateMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        decided = gate().begin(scope_of(request))
+        sync_gate, meta = gate(), request.META
+        cookie = meta.get("HTTP_COOKIE")
+        hot = None if cookie is None else sync_gate.hot(  # before any scope is made
+            meta["REQUEST_METHOD"], meta.get("PATH_INFO", ""), cookie.encode("latin-1"))
+        decided = hot or sync_gate.begin(scope_of(request))
         if isinstance(decided, Answer):
             return respond(request, decided)
         request.cognito_user = decided.user

@@ -3,6 +3,7 @@ sessions, refresh and pages are the core's."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, ClassVar, TypeVar, cast
@@ -13,7 +14,7 @@ from starlette.types import Scope
 from werkzeug.exceptions import HTTPException
 from werkzeug.local import LocalProxy
 
-from ..asgi.auth import CognitoAuth
+from ..asgi.auth import CSRF_KEY, USER_KEY, CognitoAuth
 from ..asgi.location import app_path, return_to
 from ..core.authz import Machine, Requirement, groups, scopes, signed_in
 from ..core.clock import Clock
@@ -137,29 +138,39 @@ class CognitoGate:
         return self.gate.auth
 
     def _scope(self) -> Scope:
-        scope: Scope | None = g.get("_cognito_scope")
+        """This request's ASGI scope, made on first need (the hot path needs none)."""
+        here = g._get_current_object()
+        scope: Scope | None = getattr(here, "_cognito_scope", None)
         if scope is None:
-            scope = g._cognito_scope = scope_from_environ(request.environ)
+            scope = here._cognito_scope = scope_from_environ(request.environ)
+            if "_cognito_admitted" in here:  # admitted on the hot path: the user is known
+                scope[USER_KEY], scope[CSRF_KEY] = here.cognito_user, here.cognito_csrf
         return scope
 
     def _before(self) -> Response | None:
         assert self.gate is not None
-        decided = self.gate.begin(self._scope())
+        environ = request.environ
+        cookie = environ.get("HTTP_COOKIE")
+        hot = None if cookie is None else self.gate.hot(  # before any scope is made
+            environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), cookie.encode("latin-1"))
+        decided = hot or self.gate.begin(self._scope())
         if isinstance(decided, Answer):
             return _answered(decided)
-        g.cognito_user = decided.user
-        g.cognito_machine = decided.machine
-        g.cognito_csrf = decided.csrf
-        g._cognito_admitted = decided
+        here = g._get_current_object()
+        here.cognito_user = decided.user
+        here.cognito_machine = decided.machine
+        here.cognito_csrf = decided.csrf
+        here._cognito_admitted = decided
         return None
 
     def _after(self, response: Response) -> Response:
-        cookies: list[str] = g.pop("_cognito_cookies", [])
-        admitted: Admitted | None = g.pop("_cognito_admitted", None)
+        here = g._get_current_object()
+        cookies: list[str] = here.pop("_cognito_cookies", [])
+        admitted: Admitted | None = here.pop("_cognito_admitted", None)
         if admitted is not None:
             more, no_store = admitted.finish()
             cookies = [*cookies, *more]
-            if no_store and (admitted.protected or g.get("_cognito_required")
+            if no_store and (admitted.protected or here.get("_cognito_required")
                              or "cache-control" not in response.headers):
                 response.headers["Cache-Control"] = "no-store"
         for cookie in cookies:
@@ -167,7 +178,7 @@ class CognitoGate:
         return response
 
     def _teardown(self, exc: BaseException | None) -> None:
-        admitted: Admitted | None = g.pop("_cognito_admitted", None)
+        admitted: Admitted | None = g._get_current_object().pop("_cognito_admitted", None)
         if admitted is not None:
             admitted.abandon()
 
@@ -208,14 +219,19 @@ def _gate() -> CognitoGate:
 
 def _requiring(requirement: Requirement) -> Callable[[F], F]:
     def decorate(view: F) -> F:
+        sync = not inspect.iscoroutinefunction(view)  # decided once, not per request
+
         @wraps(view)
         def guarded(*args: Any, **kwargs: Any) -> Any:
-            g._cognito_required = True  # the answer is private: no-store replaces the app's
-            caller = _caller()
+            here = g._get_current_object()
+            here._cognito_required = True  # the answer is private: no-store replaces the app's
+            caller = here.get("cognito_user") or here.get("cognito_machine")
             if caller is None:
                 return _gate().deny()
             if not requirement.allows(caller):  # a machine passes scope requirements only
                 return _gate().forbid()
+            if sync:
+                return view(*args, **kwargs)
             return current_app.ensure_sync(view)(*args, **kwargs)
 
         return cast(F, guarded)

@@ -163,24 +163,35 @@ class SyncGate:
         if path in self.routes:  # the adapter's own views serve these (``route``)
             return Admitted(None, "", False)
         auth = self.auth
-        protected = auth.protect(path) if auth.protect else False
         cookie = bearer = None
         for name, value in scope["headers"]:
             if name == b"cookie":
                 cookie = value
             elif name == b"authorization":
                 bearer = value
-        if cookie is not None and scope["method"] in _SAFE:
-            entry = auth.hot.get(cookie, auth.clock.now())
-            if entry is not None:
-                auth.hot.hits += 1  # a miss is counted by the middleware it goes on to
-                scope[USER_KEY], scope[CSRF_KEY] = entry.user, entry.csrf
-                return Admitted(entry.user, entry.csrf, protected)
+        hot = self.hot(scope["method"], path, cookie)
+        if hot is not None:
+            scope[USER_KEY], scope[CSRF_KEY] = hot.user, hot.csrf
+            return hot
+        protected = auth.protect(path) if auth.protect else False
         if bearer is None and not protected and (
                 cookie is None or find_cookie(cookie, self._first) is None):
             scope[USER_KEY] = None
             return Admitted(None, "", False)
         return self._through_middleware(scope, path, protected)
+
+    def hot(self, method: str, path: str, cookie: bytes | None) -> Admitted | None:
+        """The hot path alone, before any scope is built (an adapter may call it with the WSGI
+        environ's values): a safe request whose exact ``Cookie`` header the session cache holds
+        fresh, on a path that is not one of the library's routes; else None."""
+        if cookie is None or method not in _SAFE or path in self.routes:
+            return None
+        auth = self.auth
+        entry = auth.hot.get(cookie, auth.clock.now())
+        if entry is None:
+            return None
+        auth.hot.hits += 1  # a miss is counted by the middleware it goes on to
+        return Admitted(entry.user, entry.csrf, auth.protect(path) if auth.protect else False)
 
     def _through_middleware(self, scope: Scope, path: str, protected: bool) -> Admitted | Answer:
         ticket = _Ticket()
