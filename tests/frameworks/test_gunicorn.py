@@ -5,26 +5,16 @@ socket: fifty simultaneous requests of one session that is due for refresh make 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cognito_gate.local import LocalCognito
-from cognito_gate.testing import fast_local_cognito
 
 from .servers import free_port, gunicorn, settings_env, sign_in
 
 CALLERS = 50
-
-
-@pytest.fixture
-def lc() -> Iterator[LocalCognito]:
-    lc = fast_local_cognito()
-    with lc.serve():
-        yield lc
-    lc.close()
 
 
 @pytest.mark.parametrize("framework", ["flask", "django"])
