@@ -103,7 +103,7 @@ def _urls() -> list[Any]:
     from django.contrib import admin
     from django.views.decorators.csrf import csrf_exempt
 
-    from cognito_gate.django.auth import admin_login
+    from cognito_gate.django.auth import admin_login, admin_logout
     from cognito_gate.django.decorators import (
         CognitoLoginRequiredMixin,
         login_required,
@@ -117,7 +117,7 @@ def _urls() -> list[Any]:
         def get(self, request: HttpRequest) -> HttpResponse:
             return HttpResponse("<p id=editors>editors only</p>")
 
-    admin.site.login = admin_login
+    admin.site.login, admin.site.logout = admin_login, admin_logout
     return [
         path("", home),
         # csrf_exempt: the cross-site POST test is about the library's refusal, not Django's

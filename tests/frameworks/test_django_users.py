@@ -4,6 +4,7 @@ Local Cognito through the real hosted-UI sign-in, no mocks."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -131,6 +132,25 @@ def test_the_admin_follows_the_cognito_groups(world: SyncWorld) -> None:
     world.sign_in(admin.email, admin.password, browser=admin_browser)
     assert admin_browser.get("/admin/").status_code == 302
     assert whoami(world, admin_browser)["is_staff"] is False
+
+
+def test_the_admins_log_out_is_the_librarys_sign_out(world: SyncWorld) -> None:
+    admin = world.pool.user(groups=["admins"])
+    world.sign_in(admin.email, admin.password)
+    index = world.browser.get("/admin/")
+    assert index.status_code == 200
+    django_csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', index.text)
+    assert django_csrf is not None, "the admin's logout form"
+    refused = world.browser.post("/admin/logout/")  # without Django's CSRF token
+    assert refused.status_code == 403
+    assert whoami(world)["authenticated"] is True
+    revokes = world.revoke_calls()
+    out = world.browser.post("/admin/logout/",
+                             data={"csrfmiddlewaretoken": django_csrf.group(1)})
+    assert out.status_code == 303
+    assert "/logout?" in out.headers["location"], "on through Cognito's logout"
+    assert world.revoke_calls() == revokes + 1
+    assert whoami(world) == {"authenticated": False}
 
 
 def test_a_staff_group_gives_the_admin_without_superuser(world: SyncWorld) -> None:
