@@ -239,7 +239,8 @@ async def test_OP_13_token_contents_match_cognito(lc, http):
     assert id_claims["iss"] == lc.issuer
     assert id_claims["aud"] == "web-client"
     assert id_claims["token_use"] == "id"
-    assert id_claims["sub"] == user.sub != user.username == id_claims["cognito:username"]
+    # an e-mail sign-in pool names its users by their sub (issue 15, cognito-json-api.md §3.1)
+    assert id_claims["sub"] == user.sub == user.username == id_claims["cognito:username"]
     for claim in ("auth_time", "iat", "exp", "jti", "origin_jti", "event_id"):
         assert claim in id_claims
     assert id_claims["exp"] - id_claims["iat"] == 3600

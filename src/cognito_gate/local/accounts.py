@@ -31,6 +31,7 @@ CONFIRMATION_TTL = 24 * 3600
 RESET_TTL = 3600
 MAX_CODE_ATTEMPTS = 5
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_USERNAME = re.compile(r"^\S{1,128}$")
 STANDARD_ATTRIBUTES = frozenset(
     [
         "address",
@@ -109,7 +110,7 @@ class Accounts:
             raise CognitoError("UserNotFoundException", NOT_FOUND)
         return user
 
-    def _save(self, user: User, **changes: object) -> User:
+    def save(self, user: User, **changes: object) -> User:
         updated = dataclasses.replace(user, **changes, modified=self._now())  # type: ignore[arg-type]
         self._store.save_user(updated)
         return updated
@@ -120,17 +121,25 @@ class Accounts:
         email: str,
         password: str | None,
         *,
+        username: str | None = None,
         attributes: Mapping[str, str] | None = None,
         groups: Iterable[str] = (),
         status: str = "CONFIRMED",
         check_policy: bool = True,
     ) -> User:
-        """A new user: username a UUID distinct from ``sub`` (Cognito's internal names in an
-        e-mail sign-in pool). ``FORCE_CHANGE_PASSWORD`` users hold a temporary password,
-        generated when ``password`` is None."""
+        """A new user. In an e-mail sign-in pool its username is its ``sub``, as Cognito names
+        them (§3.1); in a pool of real usernames ``username`` is required and kept, the e-mail
+        an alias. ``FORCE_CHANGE_PASSWORD`` users hold a temporary password, generated when
+        ``password`` is None."""
         email = normalize_email(email)
         if not valid_email(email):
-            raise _invalid("Username should be an email.")
+            raise _invalid(
+                "Username should be an email."
+                if self._lc.config.email_usernames
+                else "Invalid email address format."
+            )
+        sub = str(uuid.uuid4())
+        username = self._new_username(username, sub)
         if self.find(email) is not None:
             raise UserExistsError()
         attrs = self.checked_attributes(attributes or {})
@@ -142,8 +151,8 @@ class Accounts:
             self.check_policy(password)
         now = self._now()
         user = User(
-            sub=str(uuid.uuid4()),
-            username=str(uuid.uuid4()),
+            sub=sub,
+            username=username,
             email=email,
             password_hash=hash_password(password, self._lc.password_cost),
             status=status,
@@ -157,6 +166,34 @@ class Accounts:
         )
         self._store.add_user(user)
         return user
+
+    def create_named(
+        self, name: str, password: str | None, attributes: Mapping[str, str], status: str
+    ) -> User:
+        """A user from the JSON API's ``Username`` (AdminCreateUser, SignUp): the e-mail in an
+        e-mail pool, the username in a pool of real usernames (the e-mail then from
+        ``attributes``, required by Local Cognito's schema)."""
+        if self._lc.config.email_usernames:
+            return self.create(name, password, attributes=attributes, status=status)
+        email = attributes.get("email", "")
+        if not email:
+            raise _schema_error("email", "The attribute is required")
+        return self.create(email, password, username=name, attributes=attributes, status=status)
+
+    def _new_username(self, username: str | None, sub: str) -> str:
+        """The username a new user gets: its ``sub`` in an e-mail pool, else ``username``
+        checked as Cognito checks it (no whitespace, 1-128, not e-mail shaped, unused)."""
+        if self._lc.config.email_usernames:
+            return sub
+        if not username or not _USERNAME.match(username):
+            raise _invalid("Username must be 1-128 characters with no spaces.")
+        if valid_email(username):
+            raise _invalid(
+                "Username cannot be of email format, since user pool is configured for email alias."
+            )
+        if self._store.user(username=username) is not None:
+            raise UserExistsError("User account already exists")
+        return username
 
     def delete(self, user: User) -> None:
         self._store.revoke_user_lineages(user.sub)
@@ -199,7 +236,7 @@ class Accounts:
                 attrs[name] = value
             else:
                 attrs.pop(name, None)
-        return self._save(user, email=email, attributes=attrs)
+        return self.save(user, email=email, attributes=attrs)
 
     def delete_attributes(self, user: User, names: Iterable[str]) -> User:
         attrs = dict(user.attributes)
@@ -208,7 +245,7 @@ class Accounts:
                 raise _invalid(f"Cannot delete the required attribute {name}.")
             self.checked_attributes({name: ""})
             attrs.pop(name, None)
-        return self._save(user, attributes=attrs)
+        return self.save(user, attributes=attrs)
 
     # passwords and states
     def check_policy(self, password: str) -> None:
@@ -221,7 +258,7 @@ class Accounts:
         self.check_policy(password)
         status = "CONFIRMED" if permanent else "FORCE_CHANGE_PASSWORD"
         expires = None if permanent else self._temporary_expiry()
-        return self._save(
+        return self.save(
             user,
             password_hash=hash_password(password, self._lc.password_cost),
             status=status,
@@ -236,13 +273,13 @@ class Accounts:
     def confirm(self, user: User) -> User:
         """AdminConfirmSignUp: UNCONFIRMED → CONFIRMED, no code, e-mail left unverified."""
         _require_unconfirmed(user)
-        return self._save(user, status="CONFIRMED")
+        return self.save(user, status="CONFIRMED")
 
     def set_enabled(self, user: User, enabled: bool) -> User:
         """Disabling also revokes every token the user holds (refresh, access, ID)."""
         if not enabled:
             self._store.revoke_user_lineages(user.sub)
-        return self._save(user, enabled=enabled)
+        return self.save(user, enabled=enabled)
 
     def global_sign_out(self, user: User) -> None:
         """Every refresh token of the user, and the access tokens minted from them, stop working.
@@ -329,12 +366,12 @@ class Accounts:
     def admin_reset_password(self, user: User) -> User:
         """CONFIRMED → RESET_REQUIRED: the password stops working and a reset code is sent."""
         self.forgot_password(user)
-        return self._save(user, status="RESET_REQUIRED")
+        return self.save(user, status="RESET_REQUIRED")
 
     def confirm_forgot_password(self, user: User, code: str, password: str) -> User:
         self.check_policy(password)
         self.check_code(user, "reset", code)
-        return self._save(
+        return self.save(
             user,
             password_hash=hash_password(password, self._lc.password_cost),
             status="CONFIRMED",

@@ -20,6 +20,7 @@ __all__ = [
     "ClientConfig",
     "ConfigError",
     "GroupConfig",
+    "IdentityProviderConfig",
     "PoolConfig",
     "ResourceServerConfig",
     "UserConfig",
@@ -48,6 +49,19 @@ _SECRET = re.compile(r"^[\w+.~-]{1,64}$")  # Cognito: [\w+]; "-._~" tolerated
 _RS_IDENTIFIER = re.compile(r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")  # ResourceServerType
 _RS_NAME = re.compile(r"^[\w\s+=,.@-]{1,256}$")
 _SCOPE_NAME = re.compile(r"^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$")  # no "/", '"', "\\"
+_IDP_NAME = re.compile(r"^[^_\s][^\s]{0,31}$")  # ProviderName: 1-32, no whitespace
+IDP_TYPES = ("Google", "SignInWithApple", "Facebook", "LoginWithAmazon", "OIDC", "SAML")
+SOCIAL_TYPES = IDP_TYPES[:4]  # their provider name is their type, as Cognito requires
+# What each IdP calls the user's stable id: Cognito maps it to ``username`` by default.
+IDP_SUBJECT = {
+    "Google": "sub",
+    "SignInWithApple": "sub",
+    "Facebook": "id",
+    "LoginWithAmazon": "user_id",
+    "OIDC": "sub",
+    "SAML": "NameID",
+}
+USERNAME_ATTRIBUTES = ("email",)
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 DAY = 86400
@@ -171,7 +185,8 @@ class ClientConfig:
 class UserConfig:
     """A user to create at start-up (skipped when the email already exists in the data file).
     ``temporary``: the password must be changed at first sign-in (FORCE_CHANGE_PASSWORD);
-    ``enabled=False``: the user exists but cannot sign in (as after AdminDisableUser)."""
+    ``enabled=False``: the user exists but cannot sign in (as after AdminDisableUser);
+    ``username``: the user's name in a pool with real usernames (none in an email pool)."""
 
     email: str
     password: str = field(repr=False)
@@ -180,6 +195,7 @@ class UserConfig:
     confirmed: bool = True
     temporary: bool = False
     enabled: bool = True
+    username: str | None = None
 
     @property
     def status(self) -> str:
@@ -235,9 +251,80 @@ def undeclared_scopes(
 
 
 @dataclass(frozen=True)
+class IdentityProviderConfig:
+    """A federated IdP of the pool (CreateIdentityProvider), simulated by Local Cognito's own
+    sign-in page. ``attribute_mapping``: pool attribute → the IdP's claim (Cognito's
+    AttributeMapping; ``username`` defaults to the IdP's subject claim); ``idp_identifiers``:
+    other names ``idp_identifier=`` may use; ``issuer``: the ``issuer`` of the ``identities``
+    claim (OIDC issuer or SAML entity id); ``sign_out``: SAML's IdPSignout flag, so /logout
+    also signs out of the IdP."""
+
+    name: str
+    type: str
+    attribute_mapping: Mapping[str, str] = field(default_factory=dict)
+    idp_identifiers: tuple[str, ...] = ()
+    enabled: bool = True
+    issuer: str | None = None
+    sign_out: bool = False
+
+    def __post_init__(self) -> None:
+        where = f"identity provider {self.name!r}"
+        if self.type not in IDP_TYPES:
+            raise ConfigError(f"{where}: type must be one of {', '.join(IDP_TYPES)}")
+        if self.type in SOCIAL_TYPES and self.name != self.type:
+            raise ConfigError(f"{where}: a {self.type} provider must be named {self.type!r}")
+        if not _IDP_NAME.match(self.name) or self.name == "COGNITO":
+            raise ConfigError(f"{where}: name must be 1-32 characters, no spaces, not COGNITO")
+        if self.sign_out and self.type != "SAML":
+            raise ConfigError(f"{where}: sign_out (IdPSignout) is a SAML setting")
+        mapping = {"username": IDP_SUBJECT[self.type], **self.attribute_mapping}
+        for attribute in mapping:
+            if attribute not in MAPPABLE and not attribute.startswith("custom:"):
+                raise ConfigError(f"{where}: attribute_mapping: {attribute!r} is no attribute")
+        object.__setattr__(self, "attribute_mapping", mapping)
+
+    @property
+    def subject_claim(self) -> str:
+        """The IdP claim that becomes the user's ``{Provider}_{subject}`` username."""
+        return self.attribute_mapping["username"]
+
+    def matches(self, identifier: str) -> bool:
+        """Whether ``idp_identifier=`` names this IdP (its identifiers, case-insensitive)."""
+        return identifier.lower() in (i.lower() for i in self.idp_identifiers)
+
+
+MAPPABLE = frozenset(
+    [
+        "username",
+        "address",
+        "birthdate",
+        "email",
+        "email_verified",
+        "family_name",
+        "gender",
+        "given_name",
+        "locale",
+        "middle_name",
+        "name",
+        "nickname",
+        "phone_number",
+        "phone_number_verified",
+        "picture",
+        "preferred_username",
+        "profile",
+        "updated_at",
+        "website",
+        "zoneinfo",
+    ]
+)
+
+
+@dataclass(frozen=True)
 class PoolConfig:
     """A user pool: its id, app clients, users, groups and the settings for unclear behaviour.
 
+    ``username_attributes``: ``("email",)`` (the default: people sign in with their e-mail and
+    Cognito names them by their ``sub``) or ``()`` (real usernames, the e-mail an alias).
     ``unknown_scopes``: "error" (redirect with an error) or "ignore" (drop them), since Cognito's
     documentation says both. ``scope_error_shape``: "invalid_scope" (documented) or "cognito"
     (``error=invalid_request&error_description=invalid_scope``, as seen in the wild).
@@ -252,6 +339,8 @@ class PoolConfig:
     unknown_scopes: str = "error"
     scope_error_shape: str = "invalid_scope"
     resource_servers: tuple[ResourceServerConfig, ...] = ()
+    identity_providers: tuple[IdentityProviderConfig, ...] = ()
+    username_attributes: tuple[str, ...] = USERNAME_ATTRIBUTES
 
     def __post_init__(self) -> None:
         if not _POOL_ID.match(self.pool_id) or len(self.pool_id) > 55:
@@ -280,6 +369,30 @@ class PoolConfig:
             missing = [g for g in user.groups if g not in known]
             if missing:
                 raise ConfigError(f"users[{i}].groups: undeclared group(s) {missing}")
+        self._check_usernames()
+        names = [idp.name for idp in self.identity_providers]
+        if len(names) != len(set(names)):
+            raise ConfigError("identity_providers: two providers share one name")
+
+    def _check_usernames(self) -> None:
+        if self.username_attributes not in ((), USERNAME_ATTRIBUTES):
+            raise ConfigError(
+                'pool.username_attributes: must be ["email"] (sign in with e-mail) or [] '
+                "(real usernames); phone-number sign-in is not simulated"
+            )
+        for i, user in enumerate(self.users):
+            if self.email_usernames and user.username is not None:
+                raise ConfigError(
+                    f"users[{i}].username: this pool signs in by e-mail (username_attributes); "
+                    "Cognito names its users by their sub"
+                )
+            if not self.email_usernames and not user.username:
+                raise ConfigError(f"users[{i}].username: required in a pool of real usernames")
+
+    @property
+    def email_usernames(self) -> bool:
+        """Users sign in with their e-mail, and their username is their ``sub`` (§3.1)."""
+        return self.username_attributes == USERNAME_ATTRIBUTES
 
     @property
     def region(self) -> str:
@@ -288,7 +401,8 @@ class PoolConfig:
 
 def demo_pool() -> PoolConfig:
     """The built-in pool of ARCHITECTURE.md: the demo's confidential client, a machine client
-    for its scope-gated API, one demo user (in ``readers``, not in ``admins``)."""
+    for its scope-gated API, one demo user (in ``readers``, not in ``admins``) and a
+    (simulated) Google IdP."""
     client = ClientConfig(
         client_id="cognito-gate-demo",
         generate_secret=True,
@@ -307,11 +421,17 @@ def demo_pool() -> PoolConfig:
         allowed_scopes=("reports/read",),
     )
     user = UserConfig(email="demo@example.com", password="Demo-password-1", groups=("readers",))
+    google = IdentityProviderConfig(  # "Sign in with Google", simulated by Local Cognito
+        "Google",
+        "Google",
+        attribute_mapping={"email": "email", "email_verified": "email_verified", "name": "name"},
+    )
     return PoolConfig(
         clients=(client, reports),
         resource_servers=(ResourceServerConfig("reports", "Demo reports", ("read",)),),
         users=(user,),
         groups=(GroupConfig("readers", "Can read"), GroupConfig("admins", "The demo's /admin")),
+        identity_providers=(google,),
     )
 
 
@@ -454,7 +574,16 @@ def _user(where: str, data: object) -> UserConfig:
     t = _Table(
         where,
         data,
-        ("email", "password", "groups", "attributes", "confirmed", "temporary", "enabled"),
+        (
+            "email",
+            "password",
+            "groups",
+            "attributes",
+            "confirmed",
+            "temporary",
+            "enabled",
+            "username",
+        ),
     )
     email, password = t.get("email", str, None), t.get("password", str, None)
     if not email or not password:
@@ -471,7 +600,38 @@ def _user(where: str, data: object) -> UserConfig:
         confirmed=t.get("confirmed", bool, True),
         temporary=t.get("temporary", bool, False),
         enabled=t.get("enabled", bool, True),
+        username=t.get("username", str, None),
     )
+
+
+def _identity_provider(where: str, data: object) -> IdentityProviderConfig:
+    t = _Table(where, data, _IDP_KEYS)
+    mapping = t.get("attribute_mapping", dict, {})
+    if not all(isinstance(v, str) for v in mapping.values()):
+        raise ConfigError(f"{where}.attribute_mapping: values must be the IdP's claim names")
+    try:
+        return IdentityProviderConfig(
+            name=t.get("name", str, None) or "",
+            type=t.get("type", str, None) or "",
+            attribute_mapping=mapping,
+            idp_identifiers=t.strings("idp_identifiers"),
+            enabled=t.get("enabled", bool, True),
+            issuer=t.get("issuer", str, None),
+            sign_out=t.get("sign_out", bool, False),
+        )
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+_IDP_KEYS = (
+    "name",
+    "type",
+    "attribute_mapping",
+    "idp_identifiers",
+    "enabled",
+    "issuer",
+    "sign_out",
+)
 
 
 def _attribute_text(value: object) -> str:
@@ -481,7 +641,11 @@ def _attribute_text(value: object) -> str:
 
 def parse_config(data: Mapping[str, Any]) -> PoolConfig:
     """Build a :class:`PoolConfig` from already-parsed TOML (a dict)."""
-    top = _Table("config", dict(data), ("pool", "clients", "users", "groups", "resource_servers"))
+    top = _Table(
+        "config",
+        dict(data),
+        ("pool", "clients", "users", "groups", "resource_servers", "identity_providers"),
+    )
     pool = _Table("pool", data.get("pool", {}), _POOL_KEYS)
     groups = []
     for i, g in enumerate(top.tables("groups")):
@@ -510,6 +674,11 @@ def parse_config(data: Mapping[str, Any]) -> PoolConfig:
             _resource_server(f"resource_servers[{i}]", r)
             for i, r in enumerate(top.tables("resource_servers"))
         ),
+        identity_providers=tuple(
+            _identity_provider(f"identity_providers[{i}]", p)
+            for i, p in enumerate(top.tables("identity_providers"))
+        ),
+        username_attributes=pool.strings("username_attributes", USERNAME_ATTRIBUTES),
     )
 
 
@@ -525,4 +694,11 @@ def _resource_server(where: str, data: object) -> ResourceServerConfig:
         raise ConfigError(f"{where}: {exc}") from None
 
 
-_POOL_KEYS = ("id", "code_ttl", "session_ttl", "unknown_scopes", "scope_error_shape")
+_POOL_KEYS = (
+    "id",
+    "code_ttl",
+    "session_ttl",
+    "unknown_scopes",
+    "scope_error_shape",
+    "username_attributes",
+)

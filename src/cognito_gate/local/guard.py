@@ -36,6 +36,9 @@ _PATHS = {
     "/oauth2/userInfo": "userinfo",
     "/oauth2/revoke": "revoke",
     "/error": "error",
+    "/oauth2/idpresponse": "idpresponse",
+    "/saml2/idpresponse": "idpresponse",
+    "/saml2/logout": "saml2_logout",
 }
 _WELL_KNOWN = re.compile(r"^/[^/]+/\.well-known/(openid-configuration|jwks\.json)$")
 
@@ -49,6 +52,8 @@ def endpoint_name(path: str) -> str:
         return "jwks" if match.group(1) == "jwks.json" else "discovery"
     if path.startswith("/_local/"):
         return "admin"
+    if path.startswith("/_idp/"):
+        return "idp"
     return "static" if path.startswith("/static/") else "other"
 
 

@@ -24,6 +24,7 @@ from .config import (
     ClientConfig,
     ConfigError,
     GroupConfig,
+    IdentityProviderConfig,
     PoolConfig,
     ResourceServerConfig,
     UserConfig,
@@ -32,6 +33,7 @@ from .config import (
 )
 from .errors import UserExistsError
 from .faults import Faults
+from .federation import Federation
 from .groups import Groups
 from .hosted_ui import HostedUI
 from .keys import KeyFactory, KeyRing, generate_rsa
@@ -92,6 +94,9 @@ class LocalCognito:
             self._declare_resource_server(ResourceServerConfig(**_tuples(server)))
         for server in self.config.resource_servers:
             self._declare_resource_server(server)
+        self.federation = Federation(self)
+        for idp in self.config.identity_providers:
+            self.federation.add(idp)
         self.clients: dict[str, ClientConfig] = {}
         for stored in self.store.clients():
             self._register(self._declared_only(ClientConfig(**_tuples(stored))))
@@ -100,10 +105,11 @@ class LocalCognito:
         for group in self.config.groups:
             self._declare_group(group)
         for user in self.config.users:
-            if self.user(user.email) is None:
+            if self.user(user.email) is None and self.user(user.username or "") is None:
                 self.accounts.create(
                     user.email,
                     user.password,
+                    username=user.username,
                     groups=user.groups,
                     attributes=user.attributes,
                     status=user.status,
@@ -220,16 +226,37 @@ class LocalCognito:
         attributes: Mapping[str, str] | None = None,
         confirmed: bool = True,
         temporary: bool = False,
+        username: str | None = None,
     ) -> str:
-        """Create a user (username: a UUID distinct from ``sub``, as Cognito's internal names);
-        returns the ``sub``. ``temporary``: the password must be changed at the first sign-in
-        (FORCE_CHANGE_PASSWORD, as AdminCreateUser). Raises UserExistsError, or ValueError
-        (a :class:`CognitoError`) for a bad email or attribute."""
+        """Create a user; returns the ``sub``. Its username is the ``sub`` in an e-mail pool
+        (as Cognito names them), ``username`` (required) in a pool of real usernames.
+        ``temporary``: the password must be changed at the first sign-in (FORCE_CHANGE_PASSWORD,
+        as AdminCreateUser). Raises UserExistsError, or ValueError (a :class:`CognitoError`)
+        for a bad email, username or attribute."""
         status = UserConfig(email, password, confirmed=confirmed, temporary=temporary).status
         user = self.accounts.create(
-            email, password, groups=groups, attributes=attributes, status=status, check_policy=False
+            email,
+            password,
+            username=username,
+            groups=groups,
+            attributes=attributes,
+            status=status,
+            check_policy=False,
         )
         return user.sub
+
+    def add_identity_provider(self, idp: IdentityProviderConfig) -> None:
+        """Declare (or replace) a federated IdP, as CreateIdentityProvider; the sign-in page
+        shows its button from the next request on."""
+        self.federation.add(idp)
+
+    def link_provider(self, email: str, provider: str, subject: str) -> None:
+        """AdminLinkProviderForUser: signing in through ``provider`` as ``subject`` signs in
+        the existing user ``email`` (instead of creating ``{provider}_{subject}``)."""
+        idp = self.federation.providers.get(provider)
+        if idp is None:
+            raise ConfigError(f"provider: no identity provider named {provider!r}")
+        self.federation.link(self.accounts.require(email), idp, subject)
 
     def user(self, email: str) -> User | None:
         """A user by e-mail address (or internal username, or ``sub``)."""

@@ -25,7 +25,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS clients (client_id TEXT PRIMARY KEY, config TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
-    sub TEXT PRIMARY KEY, username TEXT UNIQUE NOT NULL, email TEXT UNIQUE NOT NULL,
+    sub TEXT PRIMARY KEY, username TEXT UNIQUE NOT NULL, email TEXT NOT NULL,
     password_hash TEXT NOT NULL, confirmed INTEGER NOT NULL, attributes TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS groups (name TEXT PRIMARY KEY, description TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS memberships (
@@ -112,6 +112,30 @@ class Store(UserTables):
         self._db.execute(
             "UPDATE users SET status = CASE confirmed WHEN 1 THEN 'CONFIRMED' "
             "ELSE 'UNCONFIRMED' END WHERE status IS NULL"
+        )
+        self._free_federated_emails()
+
+    def _free_federated_emails(self) -> None:
+        """An e-mail address names one pool user, but a federated profile may carry the address
+        of a pool user (Cognito keeps them apart until linked): the uniqueness of ``email`` holds
+        for non-federated users only. Older data files declared it on the column: rebuilt once."""
+        (table,) = self._db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+        ).fetchone()
+        if "email TEXT UNIQUE" in table:
+            columns = table[table.index("(") :].replace("email TEXT UNIQUE", "email TEXT")
+            steps = (
+                "BEGIN",
+                "ALTER TABLE users RENAME TO users_old",
+                f"CREATE TABLE users {columns}",
+                "INSERT INTO users SELECT * FROM users_old",
+                "DROP TABLE users_old",
+                "COMMIT",
+            )
+            self._db.executescript(";\n".join(steps) + ";")
+        self._db.execute(
+            "CREATE UNIQUE INDEX IF NOT EXISTS users_email ON users (email) "
+            "WHERE status != 'EXTERNAL_PROVIDER'"
         )
 
     @contextmanager

@@ -32,6 +32,8 @@ _USER_COLUMNS = (
     "sub, username, email, password_hash, status, attributes, enabled, created, modified, "
     "password_expires"
 )
+# An address signs in a pool user only; a federated profile with the same address is apart.
+_NATIVE = {"email": " AND status != 'EXTERNAL_PROVIDER'"}
 _GROUP_COLUMNS = "name, description, precedence, role_arn, created, modified"
 
 
@@ -99,13 +101,15 @@ class UserTables:
     def user(
         self, *, email: str | None = None, sub: str | None = None, username: str | None = None
     ) -> User | None:
+        """By ``sub``, ``username`` or the sign-in ``email`` (which names no federated user)."""
         given = [(c, v) for c, v in (("email", email), ("sub", sub), ("username", username)) if v]
         if not given:
             return None
         column, value = given[0]
         with self._use() as db:
             row = db.execute(
-                f"SELECT {_USER_COLUMNS} FROM users WHERE {column} = ?",  # noqa: S608
+                f"SELECT {_USER_COLUMNS} FROM users WHERE {column} = ?"  # noqa: S608
+                + _NATIVE.get(column, ""),
                 (value,),
             ).fetchone()
             return None if row is None else _user(db, row)

@@ -28,6 +28,7 @@ __all__ = [
     "Issued",
     "RefreshRefused",
     "TokenIssuer",
+    "identities_claim",
     "new_refresh_token",
     "user_claims",
 ]
@@ -61,17 +62,38 @@ def new_refresh_token() -> str:
 
 
 def user_claims(user: User) -> dict[str, Any]:
-    """The user's attributes as ID-token claims: verified flags as booleans, the rest strings."""
+    """The user's attributes as ID-token claims: verified flags as booleans, ``identities`` as
+    the array Cognito puts in ID tokens, the rest strings (no ``email`` for a federated user
+    whose IdP gave none)."""
     claims: dict[str, Any] = {"email": user.email, **user.attributes}
+    if not user.email:
+        del claims["email"]
     for flag in _VERIFIED_FLAGS:
         if flag in claims:
             claims[flag] = claims[flag] == "true"
+    if "identities" in claims:
+        claims["identities"] = identities_claim(claims["identities"])
     return claims
 
 
 def _audience(resource: str | None) -> dict[str, str]:
     """Access tokens have no ``aud`` unless a ``resource`` was asked for (RFC 8707, §9.3)."""
     return {} if resource is None else {"aud": resource}
+
+
+def identities_claim(attribute: str) -> list[dict[str, Any]]:
+    """The ``identities`` claim: the attribute's entries with ``primary`` and ``dateCreated``
+    as strings ("true", epoch milliseconds), as observed in Cognito's ID tokens (the
+    attribute itself, as AdminGetUser shows it, keeps a boolean and a number)."""
+    entries = json.loads(attribute)
+    return [
+        {
+            **entry,
+            "primary": "true" if entry.get("primary") else "false",
+            "dateCreated": str(entry.get("dateCreated", "")),
+        }
+        for entry in entries
+    ]
 
 
 def at_hash(access_token: str) -> str:

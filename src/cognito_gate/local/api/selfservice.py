@@ -57,7 +57,7 @@ def sign_up(lc: LocalCognito, p: Params) -> Result:
         raise invalid("Missing required parameter Password")
     attributes = p.attributes("UserAttributes")
     lc.accounts.check_policy(password)
-    user = lc.accounts.create(username, password, attributes=attributes, status="UNCONFIRMED")
+    user = lc.accounts.create_named(username, password, attributes, "UNCONFIRMED")
     lc.accounts.send_code(user, "signup")
     return {
         "UserConfirmed": False,

@@ -16,7 +16,7 @@ DEFAULT_PAGE = 60
 
 def attribute_list(user: User, only: Sequence[str] | None = None) -> list[dict[str, str]]:
     """``sub`` first, then ``email``, then the rest; ``only`` keeps the named ones."""
-    every = {"sub": user.sub, "email": user.email, **user.attributes}
+    every = {"sub": user.sub, **({"email": user.email} if user.email else {}), **user.attributes}
     return [{"Name": k, "Value": v} for k, v in every.items() if only is None or k in only]
 
 

@@ -49,9 +49,7 @@ def admin_create_user(lc: LocalCognito, p: Params) -> Result:
         return {"User": user_type(user)}
     if lc.accounts.find(username) is not None:
         raise CognitoError("UsernameExistsException", "User account already exists")
-    user = lc.accounts.create(
-        username, temporary, attributes=attributes, status="FORCE_CHANGE_PASSWORD"
-    )
+    user = lc.accounts.create_named(username, temporary, attributes, "FORCE_CHANGE_PASSWORD")
     return {"User": user_type(user)}
 
 

@@ -1,7 +1,9 @@
 """``GET /oauth2/authorize``: the redirector (cognito-behaviour.md §1).
 
-With a live hosted-UI session it answers the app at once (silent SSO) unless ``prompt=login``;
-``prompt=none`` without one answers ``login_required``; otherwise it forwards to /login.
+With ``identity_provider`` (other than COGNITO) or ``idp_identifier`` it sends the browser to
+that IdP (endpoints/federation.py). With a live hosted-UI session it answers the app at once
+(silent SSO) unless ``prompt=login``; ``prompt=none`` without one answers ``login_required``;
+otherwise it forwards to /login.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from ..delivery import deliver, deliver_error
 from ..oauth_request import AppError
 from ..responses import redirect
 from .context import authorize_request, pool
+from .federation import to_idp
 
 
 async def authorize(request: Request) -> Response:
@@ -20,6 +23,9 @@ async def authorize(request: Request) -> Response:
     req = authorize_request(request)
     if isinstance(req, Response):
         return req
+    federated = to_idp(request, req)
+    if federated is not None:
+        return federated
     session = lc.sessions.current(request)
     if session is not None and req.prompt != "login":
         response = deliver(lc, request, req, session.user, session.auth_time)

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from ..delivery import deliver
 from ..errors import CognitoError
+from ..federation import UNAVAILABLE, Federation
 from ..hosted_ui import csrf_ok
 from ..oauth_request import AuthorizeRequest
 from ..passwords import verify_password
@@ -31,14 +32,26 @@ def _page(
     lc = pool(request)
     session = lc.sessions.current(request) if req.prompt != "login" else None
     context.setdefault("username", req.login_hint or "")
+    providers = [
+        (Federation.label(idp), with_param(req.query, "identity_provider", idp.name))
+        for idp in lc.federation.offered()
+    ]
     return lc.ui.page(
         request,
         "login.html",
         status=status,
         query=req.query,
-        session_email=session.user.email if session else None,
+        session_email=(session.user.email or session.user.username) if session else None,
+        providers=providers,
+        email_usernames=lc.config.email_usernames,
         **context,
     )
+
+
+def unavailable(request: Request, req: AuthorizeRequest) -> Response:
+    """The sign-in page for an ``identity_provider`` the pool does not offer (unknown, or
+    disabled), as Cognito's hosted UI answers it."""
+    return _page(request, req, status=400, errors=[UNAVAILABLE])
 
 
 def login_page_with(

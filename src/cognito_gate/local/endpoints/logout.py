@@ -4,7 +4,7 @@ Anything else is Cognito's error page — never a redirect to an unregistered ad
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -18,6 +18,19 @@ MISSING_RESPONSE_TYPE = "Required String parameter 'response_type' is not presen
 
 
 async def logout(request: Request) -> Response:
+    """With SAML single logout (the IdP's ``sign_out``), a browser signed in at that IdP goes
+    through the IdP's logout and ``/saml2/logout`` before leaving (§3)."""
+    lc = pool(request)
+    response = _answer(request)
+    saml = lc.federation.single_logout(request)
+    if saml is not None and response.status_code == 302:
+        response = redirect(f"/_idp/{quote(saml.name, safe='')}/saml/logout?{raw_query(request)}")
+    lc.sessions.end(request, response)
+    return response
+
+
+async def saml2_logout(request: Request) -> Response:
+    """Back from the IdP's single logout: /logout's own answer, on the same parameters."""
     lc = pool(request)
     response = _answer(request)
     lc.sessions.end(request, response)

@@ -60,8 +60,9 @@ def invalid_token(description: str = EXPIRED) -> Response:
 
 
 def userinfo_claims(user: User, scopes: tuple[str, ...]) -> dict[str, str]:
-    """``openid`` alone returns every attribute; profile/email/phone narrow it to theirs."""
-    attributes = {"email": user.email, **user.attributes}
+    """``openid`` alone returns every attribute; profile/email/phone narrow it to theirs.
+    A federated user's ``identities`` stays the attribute's JSON string here."""
+    attributes = {**({"email": user.email} if user.email else {}), **user.attributes}
     narrowing = [SCOPE_CLAIMS[s] for s in scopes if s in SCOPE_CLAIMS]
     if narrowing:
         allowed = frozenset().union(*narrowing)
