@@ -131,15 +131,17 @@ class Accounts:
         them (§3.1); in a pool of real usernames ``username`` is required and kept, the e-mail
         an alias. ``FORCE_CHANGE_PASSWORD`` users hold a temporary password, generated when
         ``password`` is None."""
-        email = normalize_email(email)
-        if not valid_email(email):
-            raise _invalid(
-                "Username should be an email."
-                if self._lc.config.email_usernames
-                else "Invalid email address format."
-            )
-        sub = str(uuid.uuid4())
-        username = self._new_username(username, sub)
+        email, sub = normalize_email(email), str(uuid.uuid4())
+        if self._lc.config.email_usernames:
+            if not valid_email(email):
+                raise _invalid("Username should be an email.")
+            username = sub
+        else:
+            username = self._new_username(username)
+            if not email:
+                raise _schema_error("email", "The attribute is required")
+            if not valid_email(email):
+                raise _invalid("Invalid email address format.")
         if self.find(email) is not None:
             raise UserExistsError()
         attrs = self.checked_attributes(attributes or {})
@@ -176,15 +178,11 @@ class Accounts:
         if self._lc.config.email_usernames:
             return self.create(name, password, attributes=attributes, status=status)
         email = attributes.get("email", "")
-        if not email:
-            raise _schema_error("email", "The attribute is required")
         return self.create(email, password, username=name, attributes=attributes, status=status)
 
-    def _new_username(self, username: str | None, sub: str) -> str:
-        """The username a new user gets: its ``sub`` in an e-mail pool, else ``username``
-        checked as Cognito checks it (no whitespace, 1-128, not e-mail shaped, unused)."""
-        if self._lc.config.email_usernames:
-            return sub
+    def _new_username(self, username: str | None) -> str:
+        """``username`` in a pool of real usernames, checked as Cognito checks it (no
+        whitespace, 1-128 characters, not e-mail shaped, unused)."""
         if not username or not _USERNAME.match(username):
             raise _invalid("Username must be 1-128 characters with no spaces.")
         if valid_email(username):

@@ -90,6 +90,9 @@ def add_parser(
     add_user.add_argument(
         "--group", action="append", default=[], help="a group to put the user in (repeatable)"
     )
+    add_user.add_argument(
+        "--username", help="the user's username (pools of real usernames, username_attributes = [])"
+    )
     _pool_arguments(add_user)
     return local
 
@@ -152,7 +155,9 @@ def _add_user(args: argparse.Namespace, config: PoolConfig) -> int:
         return EXIT_USAGE
     lc = _open(args, config, "http://127.0.0.1:9229")
     try:
-        sub = lc.add_user(args.email, password, groups=tuple(args.group))
+        sub = lc.add_user(
+            args.email, password, groups=tuple(args.group), username=args.username
+        )
     except (UserExistsError, ValueError) as exc:
         print(f"cognito-gate local: {exc}", file=sys.stderr)
         return EXIT_FAILED

@@ -42,7 +42,8 @@ async def faults(request: Request) -> Response:
 
 
 async def users(request: Request) -> Response:
-    """POST ``{"email", "password", "groups"?, "attributes"?, "confirmed"?}`` → ``{"sub"}``."""
+    """POST ``{"email", "password", "groups"?, "attributes"?, "confirmed"?, "username"?}`` →
+    ``{"sub"}`` (``username`` in a pool of real usernames)."""
     lc = pool(request)
     try:
         body = await _json(request)
@@ -52,6 +53,7 @@ async def users(request: Request) -> Response:
             groups=tuple(body.get("groups", ())),
             attributes=body.get("attributes"),
             confirmed=bool(body.get("confirmed", True)),
+            username=body.get("username"),
         )
     except UserExistsError as exc:
         return _bad(str(exc), 409)

@@ -29,11 +29,28 @@ CODE_ERRORS = {
 }
 
 
+def _signup_page(
+    request: Request, req: AuthorizeRequest, *, status: int = 200, **context: Any
+) -> Response:
+    """The form; a pool of real usernames asks for one too (the e-mail is then an alias)."""
+    lc = pool(request)
+    context.setdefault("email", "")
+    context.setdefault("username", "")
+    return lc.ui.page(
+        request,
+        "signup.html",
+        status=status,
+        query=req.query,
+        ask_username=not lc.config.email_usernames,
+        **context,
+    )
+
+
 async def signup_page(request: Request) -> Response:
     req = authorize_request(request)
     if isinstance(req, Response):
         return req
-    return pool(request).ui.page(request, "signup.html", query=req.query, email="")
+    return _signup_page(request, req)
 
 
 async def signup_submit(request: Request) -> Response:
@@ -43,17 +60,24 @@ async def signup_submit(request: Request) -> Response:
         return posted
     req, form = posted[0], posted[1] or {}  # an unreadable form is an empty one
     email, password = normalize_email(form.get("email", "")), form.get("password", "")
+    username = None if lc.config.email_usernames else form.get("username", "").strip()
     errors = [] if csrf_ok(request, form) else [EXPIRED_FORM]
+    if username is not None and not username:
+        errors.append("Enter a username.")
     if not valid_email(email):
         errors.append("Enter a valid email address, like name@example.com.")
     errors += policy_problems(password)
     if not errors and lc.user(email) is not None:
         errors.append("An account with the given email already exists.")
+    if not errors:
+        try:
+            lc.add_user(email, password, confirmed=False, username=username)
+        except CognitoError as exc:
+            errors.append(exc.message)
     if errors:
-        return lc.ui.page(
-            request, "signup.html", status=400, query=req.query, email=email, errors=errors
+        return _signup_page(
+            request, req, status=400, email=email, username=username or "", errors=errors
         )
-    lc.add_user(email, password, confirmed=False)
     user = lc.user(email)
     assert user is not None
     lc.new_confirmation_code(email)
