@@ -16,7 +16,6 @@ from cognito_gate.local import (
     TEST_COST,
     IdentityProviderConfig,
     LocalCognito,
-    PoolConfig,
 )
 
 from .conftest import KEYS, TEST_POOL, WEB
