@@ -15,7 +15,14 @@ from starlette.types import ASGIApp
 
 from cognito_gate import AuthError, Clock, CognitoAuth, Machine, Settings, User
 
-from .render import STATIC_DIR, claim_rows, describe_expiry, page, wants_page
+from .render import (
+    STATIC_DIR,
+    claim_rows,
+    describe_expiry,
+    identity_providers,
+    page,
+    wants_page,
+)
 
 PLAIN_PAGES = {  # status -> (title, message) for the app's own HTTP errors
     404: (
@@ -103,6 +110,7 @@ def create_app(
             user=user,
             csrf=auth.csrf_token(request),
             claims=claim_rows(user.claims),
+            providers=identity_providers(user.claims),
             expiry=describe_expiry(user.expires_at, auth.clock.now()),
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -84,5 +85,23 @@ def _claim_text(name: str, value: Any) -> str:
     if name in TIME_CLAIMS and isinstance(value, int | float):
         return f"{value} ({utc_text(value)})"
     if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
-        return ", ".join(str(item) for item in value)
+        return ", ".join(_item_text(item) for item in value)
     return str(value)
+
+
+def _item_text(item: Any) -> str:
+    """A list member: objects (a federated user's ``identities``) as compact JSON."""
+    return json.dumps(dict(item), separators=(",", ":")) if isinstance(item, Mapping) else str(item)
+
+
+def identity_providers(claims: Mapping[str, Any]) -> list[str]:
+    """Who the user federated through: the ``providerName`` of each ``identities`` entry
+    (none for a user of the pool's own sign-in)."""
+    entries = claims.get("identities")
+    if not isinstance(entries, Iterable) or isinstance(entries, str | bytes | Mapping):
+        return []
+    return [
+        str(e["providerName"])
+        for e in entries
+        if isinstance(e, Mapping) and e.get("providerName")
+    ]
