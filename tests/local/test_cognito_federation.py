@@ -310,3 +310,18 @@ def test_config_idp_table_parses() -> None:
     ):
         with pytest.raises(ConfigError, match=r"identity_providers\[0\]"):
             parse_config({"identity_providers": [bad]})
+
+
+async def test_3_3_set_password_makes_a_federated_user_a_pool_user(
+    http: httpx.AsyncClient, lc: LocalCognito
+) -> None:
+    await google_tokens(http)
+    user = lc.user("Google_108765432109876543210")
+    assert user is not None
+    confirmed = lc.accounts.set_password(user, "Fed-password-12", permanent=True)
+    assert confirmed.status == "CONFIRMED"  # AdminSetUserPassword: EXTERNAL_PROVIDER → CONFIRMED
+    assert lc.user("pat@gmail.example") == confirmed  # its address now signs it in
+    lc.add_user("taken@example.com", "Taken-password-1")
+    other = lc.federation.sign_in(GOOGLE, {"sub": "2", "email": "taken@example.com"})
+    with pytest.raises(ValueError, match="already exists"):
+        lc.accounts.set_password(other, "Fed-password-12", permanent=True)

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
+from .config import STANDARD_ATTRIBUTES
 from .errors import CognitoError, UserExistsError
 from .passwords import hash_password, policy_violation, verify_password
 from .store import User
@@ -32,28 +33,6 @@ RESET_TTL = 3600
 MAX_CODE_ATTEMPTS = 5
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _USERNAME = re.compile(r"^\S{1,128}$")
-STANDARD_ATTRIBUTES = frozenset(
-    [
-        "address",
-        "birthdate",
-        "email_verified",
-        "family_name",
-        "gender",
-        "given_name",
-        "locale",
-        "middle_name",
-        "name",
-        "nickname",
-        "phone_number",
-        "phone_number_verified",
-        "picture",
-        "preferred_username",
-        "profile",
-        "updated_at",
-        "website",
-        "zoneinfo",
-    ]
-)
 NOT_FOUND = "User does not exist."
 INCORRECT = "Incorrect username or password."
 DISABLED = "User is disabled."
@@ -252,8 +231,15 @@ class Accounts:
             raise CognitoError("InvalidPasswordException", problem)
 
     def set_password(self, user: User, password: str, *, permanent: bool) -> User:
-        """``permanent``: CONFIRMED; otherwise a temporary password (FORCE_CHANGE_PASSWORD)."""
+        """``permanent``: CONFIRMED; otherwise a temporary password (FORCE_CHANGE_PASSWORD).
+        A federated user (EXTERNAL_PROVIDER) becomes a pool user, its e-mail a sign-in alias:
+        refused while another pool user signs in with that address."""
         self.check_policy(password)
+        holder = self._store.user(email=user.email) if user.email else None
+        if holder is not None and holder.sub != user.sub:
+            raise CognitoError(
+                "AliasExistsException", "An account with the given email already exists."
+            )
         status = "CONFIRMED" if permanent else "FORCE_CHANGE_PASSWORD"
         expires = None if permanent else self._temporary_expiry()
         return self.save(

@@ -293,12 +293,10 @@ class IdentityProviderConfig:
         return identifier.lower() in (i.lower() for i in self.idp_identifiers)
 
 
-MAPPABLE = frozenset(
+STANDARD_ATTRIBUTES = frozenset(
     [
-        "username",
         "address",
         "birthdate",
-        "email",
         "email_verified",
         "family_name",
         "gender",
@@ -316,7 +314,8 @@ MAPPABLE = frozenset(
         "website",
         "zoneinfo",
     ]
-)
+)  # Cognito's standard attributes besides sub and email (cognito-json-api.md §3.2)
+MAPPABLE = STANDARD_ATTRIBUTES | {"username", "email"}  # what an IdP's claims may fill
 
 
 @dataclass(frozen=True)

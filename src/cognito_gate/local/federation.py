@@ -199,15 +199,7 @@ class Federation:
         self._lc.store.save_session(
             f"{browser}:{idp.name}", f"idp:{idp.name}", user.sub, int(now), now + ttl
         )
-        response.set_cookie(
-            IDP_COOKIE,
-            browser,
-            max_age=ttl,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=self._lc.base_url.startswith("https://"),
-        )
+        self._lc.sessions.set_cookie(response, IDP_COOKIE, browser, ttl)
 
     def end_idp_session(self, request: Request, idp: IdentityProviderConfig) -> None:
         key = self._session_key(request, idp)

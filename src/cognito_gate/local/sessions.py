@@ -38,7 +38,9 @@ class SessionManager:
     def __init__(self, lc: LocalCognito) -> None:
         self._lc = lc
 
-    def _set(self, response: Response, name: str, value: str, max_age: int) -> None:
+    def set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
+        """A cookie of the pool domain: HttpOnly, Lax, Secure when served over https (the
+        simulated IdP's session cookie is set the same way)."""
         response.set_cookie(
             name,
             value,
@@ -82,7 +84,7 @@ class SessionManager:
         ttl = self._lc.config.session_ttl_seconds
         expires = self._lc.clock.now() + ttl
         self._lc.store.save_session(session_id, "session", user.sub, auth_time, expires)
-        self._set(response, SESSION_COOKIE, session_id, ttl)
+        self.set_cookie(response, SESSION_COOKIE, session_id, ttl)
 
     def end(self, request: Request, response: Response) -> None:
         session_id = request.cookies.get(SESSION_COOKIE)
@@ -94,7 +96,7 @@ class SessionManager:
         pending_id = secrets.token_urlsafe(32)
         expires = self._lc.clock.now() + PENDING_TTL
         self._lc.store.save_session(pending_id, "pending", user.sub, 0, expires)
-        self._set(response, PENDING_COOKIE, pending_id, PENDING_TTL)
+        self.set_cookie(response, PENDING_COOKIE, pending_id, PENDING_TTL)
 
     def pending_for(self, request: Request, user: User) -> bool:
         """Whether this browser proved the password of ``user`` a moment ago (kept for a retry)."""

@@ -117,8 +117,9 @@ class Store(UserTables):
 
     def _free_federated_emails(self) -> None:
         """An e-mail address names one pool user, but a federated profile may carry the address
-        of a pool user (Cognito keeps them apart until linked): the uniqueness of ``email`` holds
-        for non-federated users only. Older data files declared it on the column: rebuilt once."""
+        of a pool user (Cognito keeps them apart until linked), or none: the uniqueness of
+        ``email`` holds for the addresses of non-federated users only. Older data files
+        declared it on the column: their table is rebuilt once."""
         (table,) = self._db.execute(
             "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'"
         ).fetchone()
@@ -133,9 +134,10 @@ class Store(UserTables):
                 "COMMIT",
             )
             self._db.executescript(";\n".join(steps) + ";")
+        self._db.execute("DROP INDEX IF EXISTS users_email")  # a first version's, without ''
         self._db.execute(
-            "CREATE UNIQUE INDEX IF NOT EXISTS users_email ON users (email) "
-            "WHERE status != 'EXTERNAL_PROVIDER'"
+            "CREATE UNIQUE INDEX IF NOT EXISTS users_pool_email ON users (email) "
+            "WHERE status != 'EXTERNAL_PROVIDER' AND email != ''"
         )
 
     @contextmanager
