@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import sqlite3
+from pathlib import Path
 from urllib.parse import unquote, urlencode
 
 import httpx
@@ -325,3 +327,26 @@ async def test_3_3_set_password_makes_a_federated_user_a_pool_user(
     other = lc.federation.sign_in(GOOGLE, {"sub": "2", "email": "taken@example.com"})
     with pytest.raises(ValueError, match="already exists"):
         lc.accounts.set_password(other, "Fed-password-12", permanent=True)
+
+
+def test_older_data_file_lets_a_federated_profile_share_an_address(tmp_path: Path) -> None:
+    """A data file from before federation declared ``email UNIQUE``: it is rebuilt once, its
+    users kept, and a federated profile may then carry a pool user's address."""
+    data = tmp_path / "old.sqlite3"
+    with sqlite3.connect(data) as db:
+        db.execute(
+            "CREATE TABLE users (sub TEXT PRIMARY KEY, username TEXT UNIQUE NOT NULL, "
+            "email TEXT UNIQUE NOT NULL, password_hash TEXT NOT NULL, "
+            "confirmed INTEGER NOT NULL, attributes TEXT NOT NULL)"
+        )
+    lc = LocalCognito(POOL, data=str(data), key_factory=KEYS.factory(), password_cost=TEST_COST)
+    try:
+        demo = lc.user("demo@example.com")
+        assert demo is not None
+        twin = lc.federation.sign_in(GOOGLE, {"sub": "7", "email": "demo@example.com"})
+        assert twin.sub != demo.sub
+        assert lc.user("demo@example.com") == demo
+        with pytest.raises(sqlite3.IntegrityError):  # pool users' addresses stay unique
+            lc.store.add_user(dataclasses.replace(demo, sub="x", username="x"))
+    finally:
+        lc.close()
