@@ -180,3 +180,15 @@ def test_python_api_add_user_in_both_kinds(named: LocalCognito, lc: LocalCognito
     grace = lc.user("grace@example.com")
     assert grace is not None
     assert grace.username == sub
+
+
+async def test_4_5_describe_user_pool_says_what_users_sign_in_with(
+    http: httpx.AsyncClient, named_http: httpx.AsyncClient
+) -> None:
+    email_pool = (await api(http, "DescribeUserPool")).json()["UserPool"]
+    assert email_pool["UsernameAttributes"] == ["email"]
+    assert "AliasAttributes" not in email_pool
+    named_pool = (await api(named_http, "DescribeUserPool")).json()["UserPool"]
+    assert named_pool["AliasAttributes"] == ["email"]
+    assert "UsernameAttributes" not in named_pool
+    assert named_pool["UsernameConfiguration"] == {"CaseSensitive": True}

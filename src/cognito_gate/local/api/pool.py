@@ -68,8 +68,7 @@ def describe_user_pool(lc: LocalCognito, p: Params) -> Result:
             "LambdaConfig": {},
             "SchemaAttributes": _schema(),
             "AutoVerifiedAttributes": ["email"],
-            "UsernameAttributes": ["email"],
-            "UsernameConfiguration": {"CaseSensitive": False},
+            **_sign_in_identifiers(lc),
             "MfaConfiguration": "OFF",
             "EstimatedNumberOfUsers": len(lc.store.users()),
             "AdminCreateUserConfig": {
@@ -148,3 +147,11 @@ OPERATIONS = {
     "DescribeUserPoolClient": describe_user_pool_client,
     "ListUserPoolClients": list_user_pool_clients,
 }
+
+
+def _sign_in_identifiers(lc: LocalCognito) -> dict[str, Any]:
+    """What the pool's users sign in with: their e-mail (UsernameAttributes, which Cognito
+    matches in any case), or a username with the e-mail as alias (usernames compared exactly)."""
+    if lc.config.email_usernames:
+        return {"UsernameAttributes": ["email"], "UsernameConfiguration": {"CaseSensitive": False}}
+    return {"AliasAttributes": ["email"], "UsernameConfiguration": {"CaseSensitive": True}}
