@@ -34,6 +34,9 @@ def test_sign_in_with_google(page: Page, lc: LocalCognito, demo: ServedApp, shot
     page.get_by_label("email", exact=True).fill("river@gmail.example")
     page.get_by_label("name", exact=True).fill("River Example")
     shots(page, "simulated-google")
+    page.set_viewport_size({"width": 390, "height": 800})
+    shots(page, "simulated-google-phone")
+    page.set_viewport_size({"width": 1100, "height": 800})
     page.get_by_role("button", name="Continue").click()
 
     expect(page).to_have_url(demo.url + "/")
@@ -56,3 +59,15 @@ def test_sign_in_with_google(page: Page, lc: LocalCognito, demo: ServedApp, shot
     expect(page).to_have_url(demo.url + "/")
     expect(page.get_by_role("heading", name="Signed in as river@gmail.example")).to_be_visible()
     shots(page, "signed-in-again-through-google-session")
+
+    # Another browser (no cookies at all): Google asks again, offering the identity used before.
+    page.context.clear_cookies()
+    page.goto(demo.url + "/")
+    page.get_by_role("link", name="Sign in (or sign up)").click()
+    page.get_by_role("link", name="Sign in with Google").click()
+    chosen = page.get_by_role("button", name=re.compile("River Example"))
+    expect(chosen).to_be_visible()
+    shots(page, "simulated-google-known-identity")
+    chosen.click()
+    expect(page).to_have_url(demo.url + "/")
+    expect(page.get_by_role("heading", name="Signed in as river@gmail.example")).to_be_visible()
