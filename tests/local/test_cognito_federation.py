@@ -350,3 +350,12 @@ def test_older_data_file_lets_a_federated_profile_share_an_address(tmp_path: Pat
             lc.store.add_user(dataclasses.replace(demo, sub="x", username="x"))
     finally:
         lc.close()
+
+
+async def test_3_3_linking_an_identity_that_already_signed_in_is_refused(
+    http: httpx.AsyncClient, lc: LocalCognito
+) -> None:
+    await google_tokens(http)
+    with pytest.raises(ValueError, match="Merging is not currently supported"):
+        lc.link_provider("demo@example.com", "Google", "108765432109876543210")
+    assert lc.user("Google_108765432109876543210") is not None  # nothing was merged

@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..errors import CognitoError
-from . import auth, groups, pool, selfservice, users
+from . import auth, groups, pool, providers, selfservice, users
 from .params import Params
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ OPERATIONS: dict[str, Operation] = {
     **auth.OPERATIONS,
     **selfservice.OPERATIONS,
     **pool.OPERATIONS,
+    **providers.OPERATIONS,
 }
 _CORS = {
     "Access-Control-Allow-Origin": "*",
