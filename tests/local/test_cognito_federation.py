@@ -359,3 +359,17 @@ async def test_3_3_linking_an_identity_that_already_signed_in_is_refused(
     with pytest.raises(ValueError, match="Merging is not currently supported"):
         lc.link_provider("demo@example.com", "Google", "108765432109876543210")
     assert lc.user("Google_108765432109876543210") is not None  # nothing was merged
+
+
+async def test_1_4_disabled_federated_user_is_refused_to_the_app(
+    http: httpx.AsyncClient, lc: LocalCognito
+) -> None:
+    await google_tokens(http)
+    lc.disable_user("Google_108765432109876543210")
+    http.cookies.clear()
+    answer, query = await federate(http, {"claim:sub": "108765432109876543210"},
+                                   identity_provider="Google")
+    assert answer.status_code == 302
+    got = query_of(answer.headers["location"])
+    assert got == {"error": "invalid_request", "error_description": "User is disabled.",
+                   "state": query["state"]}
