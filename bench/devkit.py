@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import hashlib
 import json
 import os
 import re
 import resource
-import secrets
 import socket
 import statistics
 import subprocess
@@ -28,9 +25,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
+import signin_load
 
 OLD_COST, NEW_COST = 14, 8
 CLIENT_ID, CLIENT_SECRET = "bench-client", "bench-client-secret-0123456789"
@@ -201,44 +199,13 @@ def _free_port() -> int:
         return port
 
 
-async def _one_sign_in(http: httpx.AsyncClient, base: str) -> None:
-    """authorize → sign-in page → form POST → code → token exchange (PKCE, Basic auth)."""
-    http.cookies.clear()
-    verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
-    query = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": CALLBACK,
-             "scope": "openid email", "state": secrets.token_urlsafe(16),
-             "nonce": secrets.token_urlsafe(16), "code_challenge_method": "S256",
-             "code_challenge": challenge.rstrip(b"=").decode()}
-    hop = await http.get(f"{base}/oauth2/authorize", params=query)
-    page = await http.get(hop.url.join(hop.headers["location"]))
-    csrf = re.search(r'name="_csrf" value="([^"]+)"', page.text)
-    assert csrf, page.text
-    posted = await http.post(page.url, data={"username": EMAIL, "password": PASSWORD,
-                                             "_csrf": csrf.group(1)})
-    code = parse_qs(urlsplit(posted.headers["location"]).query)["code"][0]
-    tokens = await http.post(f"{base}/oauth2/token", auth=(CLIENT_ID, CLIENT_SECRET), data={
-        "grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK,
-        "code_verifier": verifier})
-    assert tokens.status_code == 200, tokens.text
-
-
 async def _load(base: str, count: int, concurrency: int) -> tuple[float, list[float]]:
-    latencies: list[float] = []
-    left = count
-
-    async def worker() -> None:
-        nonlocal left
-        async with httpx.AsyncClient(timeout=30) as http:
-            while left > 0:
-                left -= 1
-                t0 = time.perf_counter()
-                await _one_sign_in(http, base)
-                latencies.append(time.perf_counter() - t0)
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - t0, latencies
+    """``count`` sign-ins, ``concurrency`` at a time, each on its own keep-alive connection."""
+    address = urlsplit(base)
+    assert address.hostname
+    assert address.port
+    return await signin_load.run_load(address.hostname, address.port, count, concurrency,
+                                      (CLIENT_ID, CLIENT_SECRET), CALLBACK, (EMAIL, PASSWORD))
 
 
 def _cpu_seconds(pid: int) -> float:
