@@ -7,6 +7,7 @@ and undecodable bytes are kept (``surrogateescape``) so ``state`` round-trips by
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -29,7 +30,17 @@ def parse_params(raw: str, *, exact: bool = False) -> dict[str, str]:
     ``exact`` keeps bytes that are not UTF-8 as surrogates (for echoing ``state``); otherwise
     they are a BadRequest.
     """
-    errors = "surrogateescape" if exact else "strict"
+    return dict(_query(raw)) if exact else _parse(raw, "strict")
+
+
+@functools.lru_cache(maxsize=256)
+def _query(raw: str) -> dict[str, str]:
+    """An authorization request's query string travels /oauth2/authorize → GET /login → POST
+    /login, so recent ones are kept parsed (never form bodies: they hold passwords)."""
+    return _parse(raw, "surrogateescape")
+
+
+def _parse(raw: str, errors: str) -> dict[str, str]:
     try:
         pairs = parse_qsl(raw, keep_blank_values=True, errors=errors, max_num_fields=MAX_FIELDS)
     except ValueError:  # includes UnicodeDecodeError

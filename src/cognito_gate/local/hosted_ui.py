@@ -14,6 +14,8 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from .responses import set_cookie
+
 if TYPE_CHECKING:
     from .local_cognito import LocalCognito
 
@@ -57,14 +59,7 @@ class HostedUI:
         html = self._env.get_template(template).render(csrf=csrf, nonce=nonce, **context)
         response = HTMLResponse(html, status, headers=security_headers(nonce))
         if csrf != cookie:
-            response.set_cookie(
-                CSRF_COOKIE,
-                csrf,
-                path="/",
-                httponly=True,
-                samesite="lax",
-                secure=self._lc.base_url.startswith("https://"),
-            )
+            set_cookie(response, CSRF_COOKIE, csrf, secure=self._lc.base_url.startswith("https://"))
         return response
 
     def error(

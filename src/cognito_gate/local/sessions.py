@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .responses import set_cookie
 from .store import User
 
 if TYPE_CHECKING:
@@ -41,14 +42,8 @@ class SessionManager:
     def set_cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
         """A cookie of the pool domain: HttpOnly, Lax, Secure when served over https (the
         simulated IdP's session cookie is set the same way)."""
-        response.set_cookie(
-            name,
-            value,
-            max_age=max_age,
-            path="/",
-            httponly=True,
-            samesite="lax",
-            secure=self._lc.base_url.startswith("https://"),
+        set_cookie(
+            response, name, value, max_age=max_age, secure=self._lc.base_url.startswith("https://")
         )
 
     def _clear(self, response: Response, name: str) -> None:

@@ -6,6 +6,7 @@ broken tokens alike — and the fault switches produce what a JOSE library refus
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -20,22 +21,32 @@ from .keys import SigningKey
 __all__ = ["b64url", "sign_jwt"]
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)  # made once, not per call
+_PKCS1, _SHA256 = padding.PKCS1v15(), hashes.SHA256()
+
+
 def b64url(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _payload(claims: dict[str, Any]) -> bytes:
-    return json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode()
+    return _COMPACT.encode(claims).encode()
+
+
+@functools.lru_cache(maxsize=64)
+def _rs256_header(kid: str) -> str:
+    """The encoded header of a real token: the same for every token a key signs."""
+    return b64url(_payload({"kid": kid, "alg": "RS256"}))
 
 
 def sign_jwt(
     claims: dict[str, Any], key: SigningKey, fault: TokenFault | None, foreign: SigningKey
 ) -> str:
     """Sign ``claims`` with ``key`` as Cognito does, or break it the way ``fault`` says."""
-    header: dict[str, Any] = {"kid": key.kid, "alg": "RS256"}
-    sign = None
-    if fault is not None and (fault.sign is not None or fault.header or fault.remove_header):
-        sign = fault.sign
+    sign = None if fault is None else fault.sign
+    if fault is None or (sign is None and not fault.header and not fault.remove_header):
+        encoded_header = _rs256_header(key.kid)
+    else:
         alg = {
             "none": "none",
             "hs256_public_key": "HS256",
@@ -43,10 +54,11 @@ def sign_jwt(
             "ps256": "PS256",
             "rs384": "RS384",
         }.get(sign or "", "RS256")
-        header = {**header, "alg": alg, **fault.header}
+        header: dict[str, Any] = {"kid": key.kid, "alg": alg, **fault.header}
         for name in fault.remove_header:
             header.pop(name, None)
-    signing_input = f"{b64url(_payload(header))}.{b64url(_payload(claims))}".encode()
+        encoded_header = b64url(_payload(header))
+    signing_input = f"{encoded_header}.{b64url(_payload(claims))}".encode()
     signature = _signature(signing_input, sign, key, foreign)
     return f"{signing_input.decode()}.{b64url(signature)}"
 
@@ -62,11 +74,11 @@ def _signature(data: bytes, sign: str | None, key: SigningKey, foreign: SigningK
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
     if sign == "ps256":
         pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
-        return key.private_key.sign(data, pss, hashes.SHA256())
+        return key.private_key.sign(data, pss, _SHA256)
     if sign == "rs384":
         return key.private_key.sign(data, padding.PKCS1v15(), hashes.SHA384())
     signer = foreign if sign == "foreign_key" else key
-    signature = signer.private_key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+    signature = signer.private_key.sign(data, _PKCS1, _SHA256)
     if sign == "corrupt":
         return bytes([signature[0] ^ 0xFF]) + signature[1:-1] + bytes([signature[-1] ^ 0x01])
     return signature
