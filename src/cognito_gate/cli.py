@@ -48,6 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "against the user pool, one line per check with the fix.",
     )
     doctor.add_argument("--env-file", default=".env", help="the .env file (default ./.env)")
+    doctor.add_argument(
+        "--root-path",
+        metavar="PREFIX",
+        help="the path prefix the app is served under (a Mount, or uvicorn --root-path): the "
+        "callback and sign-out URLs are checked under it (default $UVICORN_ROOT_PATH, else none)",
+    )
     doctor.set_defaults(run=_run_doctor)
     args = parser.parse_args(argv)
     code: int = args.run(args)
@@ -89,4 +95,4 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _run_doctor(args: argparse.Namespace) -> int:
     from cognito_gate.doctor import main as doctor
 
-    return doctor(args.env_file)
+    return doctor(args.env_file, args.root_path)

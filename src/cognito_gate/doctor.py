@@ -5,7 +5,9 @@ Every call is one the app itself would make, and none signs anyone in: the clien
 the token endpoint with a made-up code (``invalid_grant`` means the secret was accepted,
 ``invalid_client`` that it was not), the callback URL by asking ``/oauth2/authorize`` (a sign-in
 page, or its ``redirect_mismatch`` error), the sign-out URL by asking ``/logout`` with no
-session. Secrets are never printed.
+session. Secrets are never printed. An app served under a path prefix (a ``Mount``, or
+``uvicorn --root-path``) sends URLs under it: ``--root-path`` (default ``$UVICORN_ROOT_PATH``)
+makes the doctor print and check those.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import hashlib
 import json
 import math
+import os
 import random
 import secrets
 import string
@@ -28,6 +31,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from .asgi.location import prefix_of
+from .asgi.routes import callback_url, sign_out_landing
 from .core.config import Settings
 from .core.cookies import MAX_COOKIE_BYTES, SealedBox
 from .core.errors import ProviderRejected, ProviderUnavailable
@@ -186,43 +191,43 @@ def _pkce() -> dict[str, str]:
             "code_challenge_method": "S256"}
 
 
-async def _callback(probe: _Probe, s: Settings) -> Check:
+async def _callback(probe: _Probe, s: Settings, prefix: str) -> Check:
     register = "add exactly this URL to the app client's Allowed callback URLs"
+    callback = callback_url(s, prefix)  # the redirect_uri the app will send, under its prefix
     try:
         response = await probe.get(
             s.authorize_url, response_type="code", client_id=s.client_id,
-            redirect_uri=s.redirect_uri, scope=" ".join(s.scopes),
+            redirect_uri=callback, scope=" ".join(s.scopes),
             state=secrets.token_urlsafe(16), nonce=secrets.token_urlsafe(16), **_pkce())
     except httpx.HTTPError as exc:
         return Check(False, f"callback URL not checked: {_unreachable(s.authorize_url, exc)}",
-                     f"register {s.redirect_uri} as an Allowed callback URL")
+                     f"register {callback} as an Allowed callback URL")
     location = response.headers.get("location", "")
     query = parse_qs(urlsplit(location).query)
     error = (query.get("error") or [""])[0]
-    if response.is_redirect and location.startswith(s.redirect_uri) and error:
+    if response.is_redirect and location.startswith(callback) and error:
         return Check(False, f"the hosted UI sends the callback an error ({error}) for the "
                             f"scopes {' '.join(s.scopes)}",
                      "allow these scopes on the app client, or change COGNITO_SCOPES")
     if error == "redirect_mismatch" or (response.is_redirect and "/error" in location):
-        return Check(False, f"callback URL not registered: {s.redirect_uri}", register)
+        return Check(False, f"callback URL not registered: {callback}", register)
     if response.status_code == 200 or (response.is_redirect and "/login" in location):
-        return Check(True, f"callback URL accepted by the hosted UI: {s.redirect_uri}")
-    return Check(False, f"callback URL refused ({response.status_code}): {s.redirect_uri}",
-                 register)
+        return Check(True, f"callback URL accepted by the hosted UI: {callback}")
+    return Check(False, f"callback URL refused ({response.status_code}): {callback}", register)
 
 
-async def _sign_out(probe: _Probe, s: Settings) -> Check:
-    assert s.logout_uri is not None  # derived from APP_URL when not set
+async def _sign_out(probe: _Probe, s: Settings, prefix: str) -> Check:
     register = "add exactly this URL to the app client's Allowed sign-out URLs"
+    landing = sign_out_landing(s, prefix)  # the logout_uri the app will send
     try:
         response = await probe.get(s.cognito_logout_url, client_id=s.client_id,
-                                   logout_uri=s.logout_uri)
+                                   logout_uri=landing)
     except httpx.HTTPError as exc:
         return Check(False, f"sign-out URL not checked: "
                             f"{_unreachable(s.cognito_logout_url, exc)}", register)
-    if response.is_redirect and response.headers.get("location") == s.logout_uri:
-        return Check(True, f"sign-out URL accepted by the hosted UI: {s.logout_uri}")
-    return Check(False, f"sign-out URL not registered: {s.logout_uri}", register)
+    if response.is_redirect and response.headers.get("location") == landing:
+        return Check(True, f"sign-out URL accepted by the hosted UI: {landing}")
+    return Check(False, f"sign-out URL not registered: {landing}", register)
 
 
 def _clock(probe: _Probe, s: Settings) -> Check:
@@ -315,14 +320,17 @@ def _plain_http(s: Settings) -> Check:
 
 
 async def run_checks(settings: Settings, *, http: httpx.AsyncClient | None = None,
-                     now: Callable[[], float] = time.time) -> list[Check]:
-    """Every check, in the order printed (network checks first, then the local ones)."""
+                     now: Callable[[], float] = time.time, root_path: str = "") -> list[Check]:
+    """Every check, in the order printed (network checks first, then the local ones).
+    ``root_path``: the path prefix the app is served under (``/app``), as the ASGI server tells
+    the app; the callback and sign-out URLs are checked under it."""
     own = http is None
     client = http or httpx.AsyncClient(timeout=_TIMEOUT)
     probe = _Probe(client, now)
+    prefix = prefix_of(root_path)
     try:
-        checks = [await step(probe, settings) for step in
-                  (_domain, _discovery, _jwks, _client, _callback, _sign_out)]
+        checks = [await step(probe, settings) for step in (_domain, _discovery, _jwks, _client)]
+        checks += [await step(probe, settings, prefix) for step in (_callback, _sign_out)]
     finally:
         if own:
             await client.aclose()
@@ -330,9 +338,10 @@ async def run_checks(settings: Settings, *, http: httpx.AsyncClient | None = Non
             _cookie_size(settings), _plain_http(settings)]
 
 
-def main(dotenv: str = ".env") -> int:
+def main(dotenv: str = ".env", root_path: str | None = None) -> int:
     """The CLI: settings as the app reads them, the report; exit 0 when every check passed, 1
-    when one failed, 2 when the settings cannot be read (the CLI's scheme, README)."""
+    when one failed, 2 when the settings cannot be read (the CLI's scheme, README).
+    ``root_path`` None: ``$UVICORN_ROOT_PATH`` (what ``uvicorn --root-path`` reads), else none."""
     from .core.errors import ConfigError
 
     try:
@@ -341,6 +350,8 @@ def main(dotenv: str = ".env") -> int:
         for problem in exc.problems:
             print(Check(False, problem).line())
         return 2
-    checks = asyncio.run(run_checks(settings))
+    if root_path is None:
+        root_path = os.environ.get("UVICORN_ROOT_PATH", "")
+    checks = asyncio.run(run_checks(settings, root_path=root_path))
     print(format_report(checks))
     return 0 if all(c.ok for c in checks) else 1

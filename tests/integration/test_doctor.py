@@ -13,7 +13,7 @@ import pytest
 from cognito_gate import Settings
 from cognito_gate.cli import main as cli
 from cognito_gate.doctor import format_report, run_checks
-from cognito_gate.local import LocalCognito
+from cognito_gate.local import ClientConfig, LocalCognito
 from cognito_gate.testing import fast_local_cognito
 
 STRONG = "Yq3vN8xK2pLm9RtZ4wBc7HsJ6dFg1AeU"
@@ -191,3 +191,79 @@ def test_the_command_reads_the_env_file_and_exits_0_or_1(
     assert capsys.readouterr().out.splitlines()[0] == (
         "✖ COGNITO_CLIENT_SECRET: is not set; set it to the app client secret (a confidential "
         "client is required)")
+
+
+PREFIXED = ClientConfig("prefixed-app", client_secret="prefixedappSecret1",
+                        callback_urls=("http://localhost:8000/app/callback/",),
+                        logout_urls=("http://localhost:8000/app/",))
+
+
+@pytest.fixture
+def prefixed(served: tuple[LocalCognito, str], settings: Settings) -> Settings:
+    """The app client of an app mounted at /app: its URLs are registered under the prefix."""
+    lc, _ = served
+    if PREFIXED.client_id not in lc.clients:
+        lc.add_client(PREFIXED)
+    return dataclasses.replace(settings, client_id=PREFIXED.client_id,
+                               client_secret=PREFIXED.client_secret)
+
+
+async def test_under_a_mount_prefix_the_urls_the_app_sends_are_printed_and_checked(
+        prefixed: Settings) -> None:
+    lines = (await run_checks(prefixed, root_path="/app"))
+    assert format_report(lines[4:6]) == "\n".join([
+        "✔ callback URL accepted by the hosted UI: http://localhost:8000/app/callback/",
+        "✔ sign-out URL accepted by the hosted UI: http://localhost:8000/app/",
+    ])
+    assert all(check.ok for check in lines)
+    at_root = await run_checks(prefixed)  # the same client, the app checked at the root
+    assert format_report(at_root[4:6]) == "\n".join([
+        "✖ callback URL not registered: http://localhost:8000/callback/ — add exactly this URL "
+        "to the app client's Allowed callback URLs",
+        "✖ sign-out URL not registered: http://localhost:8000/ — add exactly this URL to the "
+        "app client's Allowed sign-out URLs",
+    ])
+
+
+async def test_a_root_registered_client_is_flagged_with_the_prefixed_urls_to_register(
+        settings: Settings) -> None:
+    checks = await run_checks(settings, root_path="/app/")
+    assert format_report(checks[4:6]) == "\n".join([
+        "✖ callback URL not registered: http://localhost:8000/app/callback/ — add exactly this "
+        "URL to the app client's Allowed callback URLs",
+        "✖ sign-out URL not registered: http://localhost:8000/app/ — add exactly this URL to the "
+        "app client's Allowed sign-out URLs",
+    ])
+
+
+async def test_a_set_logout_uri_is_kept_under_a_prefix_as_the_app_keeps_it(
+        prefixed: Settings) -> None:
+    chosen = dataclasses.replace(prefixed, logout_uri="http://localhost:8000/bye")
+    checks = await run_checks(chosen, root_path="/app")
+    assert checks[5].line() == (
+        "✖ sign-out URL not registered: http://localhost:8000/bye — add exactly this URL to the "
+        "app client's Allowed sign-out URLs")
+
+
+def test_the_command_takes_the_prefix_from_root_path_or_uvicorns_variable(
+        prefixed: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("COGNITO_DOMAIN", "COGNITO_BASE_URI", "COGNITO_CLIENT_ID",
+                 "COGNITO_CLIENT_SECRET", "COGNITO_USER_POOL_ID", "COGNITO_ISSUER", "APP_URL",
+                 "CF_PAGES_URL", "SESSION_SECRET", "COGNITO_SCOPES", "COGNITO_LOGOUT_URI",
+                 "UVICORN_ROOT_PATH"):
+        monkeypatch.delenv(name, raising=False)
+    env = tmp_path / "app.env"
+    env.write_text("\n".join([
+        f"COGNITO_DOMAIN={prefixed.domain}", f"COGNITO_CLIENT_ID={prefixed.client_id}",
+        f"COGNITO_CLIENT_SECRET={prefixed.client_secret}",
+        f"COGNITO_USER_POOL_ID={prefixed.user_pool_id}", f"COGNITO_ISSUER={prefixed.issuer}",
+        "APP_URL=http://localhost:8000", f"SESSION_SECRET={STRONG}"]) + "\n")
+    assert cli(["doctor", "--env-file", str(env)]) == 1  # checked at the root: not registered
+    capsys.readouterr()
+    assert cli(["doctor", "--env-file", str(env), "--root-path", "/app"]) == 0
+    assert "✔ callback URL accepted by the hosted UI: http://localhost:8000/app/callback/" in (
+        capsys.readouterr().out.splitlines())
+    monkeypatch.setenv("UVICORN_ROOT_PATH", "/app")
+    assert cli(["doctor", "--env-file", str(env)]) == 0
+    assert capsys.readouterr().out.count("✔") == 10

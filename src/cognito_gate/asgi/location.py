@@ -15,7 +15,7 @@ from starlette.types import Scope
 
 from ..core.returnto import safe_return_to
 
-__all__ = ["app_path", "return_to", "url_prefix"]
+__all__ = ["app_path", "prefix_of", "return_to", "url_prefix"]
 
 _PATH_SAFE = "/!$&'()*+,;=:@~"
 
@@ -37,7 +37,12 @@ def app_path(scope: Scope) -> str:
 def url_prefix(scope: Scope) -> str:
     """The prefix to put before an app-relative path in a URL: ``""`` at the server root, else
     ``/app`` (percent-encoded, one leading slash, none at the end: never ``//host``)."""
-    root = (scope.get("root_path") or "").strip("/")
+    return prefix_of(scope.get("root_path") or "")
+
+
+def prefix_of(root_path: str) -> str:
+    """:func:`url_prefix` of a ``root_path`` given as text (``cognito-gate doctor --root-path``)."""
+    root = root_path.strip("/")
     return "/" + quote(root, safe=_PATH_SAFE) if root else ""
 
 

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..core.config import Settings
 from ..core.errors import AuthError
 from ..core.events import sub_of
 from ..core.flow import MAX_PENDING, TX_LIFETIME
@@ -24,7 +25,7 @@ from .cookieheader import parse_cookies
 from .location import url_prefix
 from .pages import NO_STORE, page
 
-__all__ = ["AuthRoutes"]
+__all__ = ["AuthRoutes", "callback_url", "sign_out_landing"]
 
 log = logging.getLogger("cognito_gate.routes")
 
@@ -47,9 +48,6 @@ class AuthRoutes:
         self._origin = s.app_url
         self._cognito_logout = f"{s.cognito_logout_url}?" + urlencode(
             {"client_id": s.client_id, "logout_uri": s.logout_uri})
-        # Sign-out lands on the app's home page — under a mount prefix, the prefix's — unless
-        # COGNITO_LOGOUT_URI names another page than the default APP_URL/.
-        self._home_after_logout = s.logout_uri == s.app_url + "/"
         self.table: dict[str, ASGIApp] = {
             s.login_path: self._endpoint(self.login, ("GET", "HEAD")),
             s.callback_path: self._endpoint(self.callback, ("GET", "HEAD")),
@@ -164,18 +162,16 @@ class AuthRoutes:
         return response
 
     def _redirect_uri(self, request: Request) -> str:
-        """Our callback's URL: under the prefix the app is mounted at, as registered at Cognito."""
-        return self._origin + url_prefix(request.scope) + self.auth.settings.callback_path
+        return callback_url(self.auth.settings, url_prefix(request.scope))
 
     def _cognito_logout_url(self, request: Request) -> str:
-        """Cognito's /logout, coming back to the app's home page (under its prefix) or to
-        ``COGNITO_LOGOUT_URI``."""
+        """Cognito's /logout, coming back to :func:`sign_out_landing`."""
         prefix = url_prefix(request.scope)
-        if not prefix or not self._home_after_logout:
+        if not prefix:
             return self._cognito_logout
         s = self.auth.settings
         return f"{s.cognito_logout_url}?" + urlencode(
-            {"client_id": s.client_id, "logout_uri": self._origin + prefix + "/"})
+            {"client_id": s.client_id, "logout_uri": sign_out_landing(s, prefix)})
 
     async def _live_session(self, cookies: dict[str, str], home: str) -> Response | None:
         """For a stale callback (reloaded, or replayed) from a browser already signed in: home,
@@ -233,3 +229,18 @@ def _logout_form(action: str, csrf: str) -> str:
     return (f'<form method="post" action="{action}">'
             f'<input type="hidden" name="csrf" value="{csrf}">'
             '<button type="submit">Sign out</button></form>')
+
+
+def callback_url(settings: Settings, prefix: str) -> str:
+    """Our callback's URL under the mount ``prefix`` (:func:`~.location.url_prefix`): what the
+    app sends Cognito, so what must be registered there."""
+    return settings.app_url + prefix + settings.callback_path
+
+
+def sign_out_landing(settings: Settings, prefix: str) -> str:
+    """Where Cognito's /logout sends the browser back: the app's home page — under a mount
+    ``prefix``, the prefix's — unless COGNITO_LOGOUT_URI names another page than APP_URL/."""
+    assert settings.logout_uri is not None  # derived from APP_URL when not set
+    if prefix and settings.logout_uri == settings.app_url + "/":
+        return settings.app_url + prefix + "/"
+    return settings.logout_uri
