@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from urllib.parse import urlencode
 
@@ -39,6 +40,9 @@ async def test_login_page_is_a_usable_form(lc, http):
 
 
 async def test_wrong_password_and_unknown_user_look_the_same(lc, http):
+    """Under PreventUserExistenceErrors=ENABLED (LEGACY: test_cognito_10_client_settings)."""
+    enabled = dataclasses.replace(lc.clients["web-client"], prevent_user_existence_errors="ENABLED")
+    lc.add_client(enabled)
     wrong = await post_form(http, f"/login?{QUERY}", {"username": DEMO_EMAIL, "password": "nope"})
     unknown = await post_form(
         http, f"/login?{QUERY}", {"username": "x@example.com", "password": "n"}

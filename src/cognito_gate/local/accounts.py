@@ -270,14 +270,17 @@ class Accounts:
         The hosted-UI ``cognito`` cookie is left alone, as Cognito does."""
         self._store.revoke_user_lineages(user.sub)
 
-    def password_sign_in(self, name: str, password: str) -> User:
+    def password_sign_in(self, name: str, password: str, *, hide_users: bool = False) -> User:
         """A password sign-in's checks, in Cognito's order (cognito-json-api.md §3.3); returns
-        the user, whose status says whether a new password is needed first."""
+        the user, whose status says whether a new password is needed first. ``hide_users``
+        (PreventUserExistenceErrors=ENABLED): an unknown user gets the wrong-password answer."""
         user = self.find(name)
         if user is None:
             verify_password(
                 password, None, self._lc.password_cost
             )  # the same work whether or not the user exists
+            if hide_users:
+                raise CognitoError("NotAuthorizedException", INCORRECT)
             raise CognitoError("UserNotFoundException", NOT_FOUND)
         if user.status == "UNCONFIRMED":
             raise CognitoError("UserNotConfirmedException", "User is not confirmed.")

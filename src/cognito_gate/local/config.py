@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from .accounts import STANDARD_ATTRIBUTES
+from .errors import CognitoError
+
 __all__ = [
     "DEFAULT_SCOPES",
     "ClientConfig",
@@ -62,6 +65,12 @@ IDP_SUBJECT = {
     "SAML": "NameID",
 }
 USERNAME_ATTRIBUTES = ("email",)
+UNAUTHORIZED_WRITE = "A client attempted to write unauthorized attribute"
+_SCOPE_ATTRIBUTES = {
+    "email": ("email", "email_verified"),
+    "phone": ("phone_number", "phone_number_verified"),
+}
+_PROVIDER = re.compile(r"^[^\s]{1,32}$")
 _DURATION = re.compile(r"^(\d+)\s*([smhd]?)$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 DAY = 86400
@@ -69,6 +78,11 @@ DAY = 86400
 
 class ConfigError(ValueError):
     """A configuration value Local Cognito cannot use; the message names the key."""
+
+
+def _attribute_name(name: str) -> bool:
+    """A user attribute of the pool's schema: ``email``, a standard one, or ``custom:*``."""
+    return name == "email" or name in STANDARD_ATTRIBUTES or name.startswith("custom:")
 
 
 def _check_url(where: str, url: str, *, callback: bool) -> None:
@@ -104,10 +118,22 @@ class ClientConfig:
     token_revocation: bool = True  # EnableTokenRevocation (§10): off, /oauth2/revoke refuses
     generate_secret: bool = False
     explicit_auth_flows: tuple[str, ...] = DEFAULT_AUTH_FLOWS
+    # §10's other settings, with Cognito's defaults (docs/local-cognito.md says what each does)
+    read_attributes: tuple[str, ...] | None = None  # ReadAttributes; None: every attribute
+    write_attributes: tuple[str, ...] | None = None  # WriteAttributes; None: every attribute
+    prevent_user_existence_errors: str = "LEGACY"  # or "ENABLED": unknown users look like
+    # a wrong password (sign-in) or a sent code (recovery)
+    oauth: bool = True  # AllowedOAuthFlowsUserPoolClient: false, no OAuth endpoint serves it
+    identity_providers: tuple[str, ...] | None = None  # SupportedIdentityProviders; None:
+    # COGNITO (the hosted UI's own form) and every identity provider of the pool
+    default_redirect_uri: str | None = None  # DefaultRedirectURI, one of callback_urls
+    session_validity: int | None = None  # SSO MaxValidityMinutes (in seconds): how long after
+    # sign-in the hosted-UI session signs in to this client silently; None: the pool's session
 
     def __post_init__(self) -> None:
         where = f"client {self.client_id!r}"
         self._check_auth_flows(where)
+        self._check_settings(where)
         if not _CLIENT_ID.match(self.client_id):
             raise ConfigError(f"{where}: id must be 1-128 characters of [A-Za-z0-9_+-]")
         if self.client_secret is not None and not _SECRET.match(self.client_secret):
@@ -149,6 +175,56 @@ class ClientConfig:
                 f"{where}: explicit_auth_flows: legacy values ({', '.join(LEGACY_AUTH_FLOWS)}) "
                 "cannot be mixed with ALLOW_* values"
             )
+
+    def _check_settings(self, where: str) -> None:
+        for key in ("read_attributes", "write_attributes"):
+            names: tuple[str, ...] | None = getattr(self, key)
+            unknown = [n for n in names or () if not _attribute_name(n)]
+            if unknown:
+                raise ConfigError(f"{where}: {key}: {unknown} are not attributes of the pool")
+        if self.write_attributes is not None and "email" not in self.write_attributes:
+            raise ConfigError(f"{where}: write_attributes: the required attribute email must be "
+                              "writable")
+        if self.prevent_user_existence_errors not in ("LEGACY", "ENABLED"):
+            raise ConfigError(f"{where}: prevent_user_existence_errors must be LEGACY or ENABLED")
+        bad = [p for p in self.identity_providers or () if not _PROVIDER.match(p)]
+        if bad:
+            raise ConfigError(f"{where}: identity_providers: {bad} are not provider names")
+        if self.default_redirect_uri is not None and (
+            self.default_redirect_uri not in self.callback_urls
+        ):
+            raise ConfigError(f"{where}: default_redirect_uri must be one of callback_urls")
+        if self.session_validity is not None and not 0 <= self.session_validity <= 90 * DAY:
+            raise ConfigError(f"{where}: session_validity must be 0 to 90 days (129600 minutes)")
+
+    def can_read(self, attribute: str) -> bool:
+        """Whether tokens and userInfo may show ``attribute`` to this client (ReadAttributes)."""
+        return self.read_attributes is None or attribute in self.read_attributes
+
+    def unreadable(self, scopes: tuple[str, ...]) -> list[str]:
+        """Attributes the ``email``/``phone`` scopes imply that the client may not read: Cognito
+        then refuses the tokens with ``invalid_grant`` (§4.4)."""
+        implied = [a for s in scopes for a in _SCOPE_ATTRIBUTES.get(s, ())]
+        return [a for a in implied if not self.can_read(a)]
+
+    def can_write(self, attribute: str) -> bool:
+        """Whether sign-up and the user's own updates may set ``attribute`` (WriteAttributes)."""
+        return self.write_attributes is None or attribute in self.write_attributes
+
+    def check_writable(self, attributes: Iterable[str]) -> None:
+        """Refuse a sign-up or self-service update that writes what the client may not."""
+        if not all(self.can_write(name) for name in attributes):
+            raise CognitoError("NotAuthorizedException", UNAUTHORIZED_WRITE)
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        """The identity providers the client offers (SupportedIdentityProviders)."""
+        return ("COGNITO",) if self.identity_providers is None else self.identity_providers
+
+    @property
+    def hides_users(self) -> bool:
+        """PreventUserExistenceErrors=ENABLED: no answer tells whether a user exists."""
+        return self.prevent_user_existence_errors == "ENABLED"
 
     def allows(self, auth_flow: str) -> bool:
         """Whether ExplicitAuthFlows lets the JSON API use ``auth_flow`` (an AuthFlow value)."""
@@ -412,6 +488,7 @@ def demo_pool() -> PoolConfig:
             "ALLOW_ADMIN_USER_PASSWORD_AUTH",
             "ALLOW_REFRESH_TOKEN_AUTH",
         ),
+        prevent_user_existence_errors="ENABLED",  # as the console sets new clients
     )
     reports = ClientConfig(  # a machine caller of the demo's scope-gated API
         client_id="cognito-gate-demo-reports",
@@ -546,6 +623,19 @@ def _client(where: str, data: object) -> ClientConfig:
             rotation_grace_seconds=t.get("rotation_grace_seconds", int, 0),
             token_revocation=t.get("token_revocation", bool, True),
             explicit_auth_flows=t.strings("explicit_auth_flows", DEFAULT_AUTH_FLOWS),
+            read_attributes=t.strings("read_attributes") if "read_attributes" in t.data else None,
+            write_attributes=(
+                t.strings("write_attributes") if "write_attributes" in t.data else None
+            ),
+            prevent_user_existence_errors=t.get("prevent_user_existence_errors", str, "LEGACY"),
+            oauth=t.get("oauth", bool, True),
+            identity_providers=(
+                t.strings("identity_providers") if "identity_providers" in t.data else None
+            ),
+            default_redirect_uri=t.get("default_redirect_uri", str, None),
+            session_validity=(
+                t.duration("session_validity", 0) if "session_validity" in t.data else None
+            ),
         )
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
@@ -566,6 +656,13 @@ _CLIENT_KEYS = (
     "rotation_grace_seconds",
     "token_revocation",
     "explicit_auth_flows",
+    "read_attributes",
+    "write_attributes",
+    "prevent_user_existence_errors",
+    "oauth",
+    "identity_providers",
+    "default_redirect_uri",
+    "session_validity",
 )
 
 

@@ -61,16 +61,24 @@ class AppError:
     description: str | None = None
 
 
-def _trusted(params: dict[str, str], clients: dict[str, ClientConfig]) -> ClientConfig | Untrusted:
+def _trusted(
+    params: dict[str, str], clients: dict[str, ClientConfig]
+) -> tuple[ClientConfig, str] | Untrusted:
+    """The client and the redirect_uri (its DefaultRedirectURI when none is given and it has a
+    single identity provider, §10), once both are trusted."""
     client_id, redirect_uri = params.get("client_id"), params.get("redirect_uri")
+    client = clients.get(client_id) if client_id else None
+    if redirect_uri is None and client is not None and len(client.providers) == 1:
+        redirect_uri = client.default_redirect_uri
     if not client_id or not redirect_uri:
         return Untrusted("invalid_request", client_id)
-    client = clients.get(client_id)
     if client is None:
         return Untrusted("invalid_client", client_id)
+    if not client.oauth:  # AllowedOAuthFlowsUserPoolClient=false: no callback URL counts
+        return Untrusted("unauthorized_client", client_id)
     if redirect_uri not in client.callback_urls:
         return Untrusted("redirect_mismatch", client_id)
-    return client
+    return client, redirect_uri
 
 
 def parse_authorize(
@@ -81,10 +89,10 @@ def parse_authorize(
     except BadRequest:
         # Duplicates make even client_id/redirect_uri ambiguous: trust nothing.
         return Untrusted("invalid_request", None)
-    client = _trusted(params, clients)
-    if isinstance(client, Untrusted):
-        return client
-    redirect_uri, state = params["redirect_uri"], params.get("state")
+    trusted = _trusted(params, clients)
+    if isinstance(trusted, Untrusted):
+        return trusted
+    (client, redirect_uri), state = trusted, params.get("state")
 
     def fail(error: str, description: str | None = None) -> AppError:
         return AppError(redirect_uri, error, state, description)
@@ -97,6 +105,8 @@ def parse_authorize(
     flow = "code" if response_type == "code" else "implicit"
     if flow not in client.allowed_flows:
         return fail("unauthorized_client")
+    if not client.providers:  # SupportedIdentityProviders empty: nowhere to sign in
+        return fail("unauthorized_client", "the app client has no identity provider")
     method, challenge = params.get("code_challenge_method"), params.get("code_challenge")
     pkce = method is not None or challenge is not None
     if pkce and (method != "S256" or challenge is None or not _CHALLENGE.match(challenge)):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
+from .config import ClientConfig
 from .responses import set_cookie
 from .store import User
 
@@ -55,12 +56,15 @@ class SessionManager:
             secure=self._lc.base_url.startswith("https://"),
         )
 
-    def current(self, request: Request) -> Session | None:
+    def current(self, request: Request, client: ClientConfig | None = None) -> Session | None:
         """The browser's live session for a user who still exists, is confirmed and enabled
-        (a disabled user's session cookie stops working: the safe choice, §6.2)."""
+        (a disabled user's session cookie stops working: the safe choice, §6.2); for a
+        ``client`` with a session validity, only within it of the sign-in (§7)."""
         session_id = request.cookies.get(SESSION_COOKIE, "")
         row = self._lc.store.session(session_id, "session") if session_id else None
-        if row is None or row[2] <= self._lc.clock.now():
+        now = self._lc.clock.now()
+        validity = client.session_validity if client is not None else None
+        if row is None or row[2] <= now or (validity is not None and now >= row[1] + validity):
             return None
         user = self._lc.store.user(sub=row[0])
         if user is None or not user.active:

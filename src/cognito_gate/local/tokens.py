@@ -30,6 +30,7 @@ __all__ = [
     "TokenIssuer",
     "identities_claim",
     "new_refresh_token",
+    "readable_attributes",
     "user_claims",
 ]
 
@@ -61,19 +62,32 @@ def new_refresh_token() -> str:
     return ".".join((_REFRESH_HEADER, *(b64url(p) for p in parts)))
 
 
-def user_claims(user: User) -> dict[str, Any]:
-    """The user's attributes as ID-token claims: verified flags as booleans, ``identities`` as
-    the array Cognito puts in ID tokens, the rest strings (no ``email`` for a federated user
-    whose IdP gave none)."""
-    claims: dict[str, Any] = {"email": user.email, **user.attributes}
-    if not user.email:
-        del claims["email"]
+def readable_attributes(user: User, client: ClientConfig) -> dict[str, str]:
+    """The user's attributes ``client`` may read (ReadAttributes, §10), as stored: ``email``
+    only when the user has one (a federated user's IdP may give none), ``identities`` always
+    (it is what links a federated user, not a profile attribute)."""
+    attributes = {**({"email": user.email} if user.email else {}), **user.attributes}
+    return {k: v for k, v in attributes.items() if k == "identities" or client.can_read(k)}
+
+
+def user_claims(user: User, client: ClientConfig) -> dict[str, Any]:
+    """The attributes ``client`` may read, as ID-token claims: verified flags as booleans,
+    ``identities`` as the array Cognito puts in ID tokens, the rest strings."""
+    claims: dict[str, Any] = dict(readable_attributes(user, client))
     for flag in _VERIFIED_FLAGS:
         if flag in claims:
             claims[flag] = claims[flag] == "true"
     if "identities" in claims:
         claims["identities"] = identities_claim(claims["identities"])
     return claims
+
+
+def _revocable(client: ClientConfig, **claims: str) -> dict[str, str]:
+    """``jti`` (or the given claims, e.g. ``origin_jti``) only when the client has token
+    revocation on (EnableTokenRevocation, §10): without it Cognito's tokens carry neither."""
+    if not client.token_revocation:
+        return {}
+    return claims or {"jti": str(uuid.uuid4())}
 
 
 def _audience(resource: str | None) -> dict[str, str]:
@@ -134,13 +148,16 @@ class TokenIssuer:
         resource: str | None = None,
     ) -> Lineage:
         """A new sign-in's lineage: the origin_jti every token of this sign-in will carry."""
+        origin_jti = str(uuid.uuid4())
         lineage = Lineage(
-            origin_jti=str(uuid.uuid4()),
+            origin_jti=origin_jti,
             client_id=client.client_id,
             sub=sub,
             scopes=scopes,
             auth_time=auth_time,
-            event_id=str(uuid.uuid4()),
+            # Without token revocation the tokens carry no origin_jti: their event_id is then
+            # what names the lineage (for userInfo and the API's revocation checks).
+            event_id=str(uuid.uuid4()) if client.token_revocation else origin_jti,
             expires_at=self._clock.now() + client.refresh_token_validity,
             revoked=False,
             api=api,
@@ -186,7 +203,7 @@ class TokenIssuer:
             common["cognito:groups"] = list(user.groups)
         lineage_claims = {
             "iss": self._issuer(),
-            "origin_jti": lineage.origin_jti,
+            **_revocable(client, origin_jti=lineage.origin_jti),
             "event_id": lineage.event_id,
             "auth_time": lineage.auth_time,
         }
@@ -198,7 +215,7 @@ class TokenIssuer:
             "token_use": "access",
             "scope": " ".join(lineage.scopes),
             **self._times(client.access_token_validity),
-            "jti": str(uuid.uuid4()),
+            **_revocable(client),
             "username": user.username,
             **_audience(lineage.resource),
         }
@@ -212,8 +229,8 @@ class TokenIssuer:
             "aud": client.client_id,
             "token_use": "id",
             **self._times(client.id_token_validity),
-            "jti": str(uuid.uuid4()),
-            **user_claims(user),
+            **_revocable(client),
+            **user_claims(user, client),
         }
         if not refreshed and not lineage.api:
             id_claims["at_hash"] = at_hash(access)
@@ -273,7 +290,7 @@ class TokenIssuer:
             "iss": self._issuer(),
             **self._times(client.access_token_validity),
             "version": 2,
-            "jti": str(uuid.uuid4()),
+            **_revocable(client),
             "client_id": client.client_id,
             **_audience(resource),
         }
@@ -306,7 +323,7 @@ class TokenIssuer:
             raise InvalidToken("claims")
         if exp <= self._clock.now():
             raise InvalidToken("expired")
-        lineage = self._store.lineage(str(claims.get("origin_jti")))
+        lineage = self._store.lineage(str(claims.get("origin_jti") or claims.get("event_id")))
         if lineage is None or lineage.revoked or lineage.client_id != claims.get("client_id"):
             raise InvalidToken("revoked")
         return claims, lineage

@@ -140,7 +140,7 @@ def _initiate(lc: LocalCognito, p: Params, *, admin: bool) -> Result:
     if password is None:
         raise _missing("PASSWORD")
     check_secret_hash(client, username, params.get("SECRET_HASH"))
-    user = lc.accounts.password_sign_in(username, password)
+    user = lc.accounts.password_sign_in(username, password, hide_users=client.hides_users)
     if user.status == "FORCE_CHANGE_PASSWORD":
         return _new_password_challenge(lc, client, user)
     return _signed_in(lc, client, user)
@@ -180,6 +180,7 @@ def _respond(lc: LocalCognito, p: Params) -> Result:
         for k, v in responses.items()
         if k.startswith("userAttributes.")
     }
+    client.check_writable(attributes)
     user = lc.accounts.complete_new_password(user, new_password, attributes)
     lc.store.delete_session(session)  # single use, once answered
     return _signed_in(lc, client, user)

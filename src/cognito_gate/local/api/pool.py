@@ -100,14 +100,14 @@ def client_type(lc: LocalCognito, client: ClientConfig) -> Result:
             "RefreshToken": "seconds",
         },
         "ExplicitAuthFlows": list(client.explicit_auth_flows),
-        "SupportedIdentityProviders": ["COGNITO"],
+        "SupportedIdentityProviders": list(client.providers),
         "CallbackURLs": list(client.callback_urls),
         "LogoutURLs": list(client.logout_urls),
         "AllowedOAuthFlows": [_OAUTH_FLOWS[f] for f in client.allowed_flows],
         "AllowedOAuthScopes": list(client.allowed_scopes),
-        "AllowedOAuthFlowsUserPoolClient": True,
-        "PreventUserExistenceErrors": "LEGACY",
-        "EnableTokenRevocation": True,
+        "AllowedOAuthFlowsUserPoolClient": client.oauth,
+        "PreventUserExistenceErrors": client.prevent_user_existence_errors,
+        "EnableTokenRevocation": client.token_revocation,
         "AuthSessionValidity": 3,
         "RefreshTokenRotation": {
             "Feature": "ENABLED" if client.rotation else "DISABLED",
@@ -118,6 +118,13 @@ def client_type(lc: LocalCognito, client: ClientConfig) -> Result:
     }
     if client.client_secret is not None:
         shape["ClientSecret"] = client.client_secret
+    # Cognito returns ReadAttributes/WriteAttributes only when a set was configured
+    if client.read_attributes is not None:
+        shape["ReadAttributes"] = list(client.read_attributes)
+    if client.write_attributes is not None:
+        shape["WriteAttributes"] = list(client.write_attributes)
+    if client.default_redirect_uri is not None:
+        shape["DefaultRedirectURI"] = client.default_redirect_uri
     return shape
 
 

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = ["OPERATIONS"]
 
 Result = dict[str, Any]
+CODE_MISMATCH = "Invalid verification code provided, please try again."
 _TOKEN_ERRORS = {"revoked": "Access Token has been revoked", "expired": "Access Token has expired"}
 
 
@@ -35,6 +36,13 @@ def _public(lc: LocalCognito, p: Params) -> tuple[ClientConfig, str]:
 
 def _signed_in_user(lc: LocalCognito, p: Params, *, missing: str = "UserNotFoundException") -> User:
     """The owner of a live access token with the API scope."""
+    return _signed_in(lc, p, missing=missing)[0]
+
+
+def _signed_in(
+    lc: LocalCognito, p: Params, *, missing: str = "UserNotFoundException"
+) -> tuple[User, ClientConfig]:
+    """The owner of a live access token with the API scope, and the client it was issued to."""
     token = p.text("AccessToken")
     try:
         claims, _lineage = lc.tokens.read_access_token(token)
@@ -44,18 +52,29 @@ def _signed_in_user(lc: LocalCognito, p: Params, *, missing: str = "UserNotFound
     if API_SCOPE not in str(claims.get("scope", "")).split():
         raise CognitoError("NotAuthorizedException", "Access Token does not have required scopes")
     user = lc.store.user(sub=str(claims.get("sub")))
-    if user is None:
+    client = lc.clients.get(str(claims.get("client_id")))
+    if user is None or client is None:
         raise CognitoError(missing, "User does not exist.")
+    return user, client
+
+
+def _unknown_user(lc: LocalCognito, client: ClientConfig, username: str) -> User | None:
+    """The user, or None for an unknown one when the client hides users (ENABLED: the caller
+    answers as if the user existed); UserNotFoundException otherwise (LEGACY)."""
+    user = lc.accounts.find(username)
+    if user is None and not client.hides_users:
+        raise CognitoError("UserNotFoundException", "User does not exist.")
     return user
 
 
 def sign_up(lc: LocalCognito, p: Params) -> Result:
     """An UNCONFIRMED user and a confirmation code "sent" to the address (the server log)."""
-    _client, username = _public(lc, p)
+    client, username = _public(lc, p)
     password = p.optional("Password", max_length=256)
     if password is None:
         raise invalid("Missing required parameter Password")
     attributes = p.attributes("UserAttributes")
+    client.check_writable(attributes)
     lc.accounts.check_policy(password)
     user = lc.accounts.create_named(username, password, attributes, "UNCONFIRMED")
     lc.accounts.send_code(user, "signup")
@@ -67,15 +86,20 @@ def sign_up(lc: LocalCognito, p: Params) -> Result:
 
 
 def confirm_sign_up(lc: LocalCognito, p: Params) -> Result:
-    _client, username = _public(lc, p)
+    client, username = _public(lc, p)
     code = p.text("ConfirmationCode", max_length=2048)
-    lc.accounts.confirm_sign_up(lc.accounts.require(username), code)
+    user = _unknown_user(lc, client, username)
+    if user is None:
+        raise CognitoError("CodeMismatchException", CODE_MISMATCH)
+    lc.accounts.confirm_sign_up(user, code)
     return {}
 
 
 def resend_confirmation_code(lc: LocalCognito, p: Params) -> Result:
-    _client, username = _public(lc, p)
-    user = lc.accounts.require(username)
+    client, username = _public(lc, p)
+    user = _unknown_user(lc, client, username)
+    if user is None:
+        return {"CodeDeliveryDetails": code_delivery(username)}
     if user.confirmed:
         raise invalid("User is already confirmed.")
     lc.accounts.send_code(user, "signup")
@@ -83,17 +107,22 @@ def resend_confirmation_code(lc: LocalCognito, p: Params) -> Result:
 
 
 def forgot_password(lc: LocalCognito, p: Params) -> Result:
-    _client, username = _public(lc, p)
-    user = lc.accounts.require(username)
+    client, username = _public(lc, p)
+    user = _unknown_user(lc, client, username)
+    if user is None:  # ENABLED: a simulated delivery, so the answer reveals nothing
+        return {"CodeDeliveryDetails": code_delivery(username)}
     lc.accounts.forgot_password(user)
     return {"CodeDeliveryDetails": code_delivery(user.email)}
 
 
 def confirm_forgot_password(lc: LocalCognito, p: Params) -> Result:
-    _client, username = _public(lc, p)
+    client, username = _public(lc, p)
     code = p.text("ConfirmationCode", max_length=2048)
     password = p.text("Password", max_length=256)
-    lc.accounts.confirm_forgot_password(lc.accounts.require(username), code, password)
+    user = _unknown_user(lc, client, username)
+    if user is None:
+        raise CognitoError("CodeMismatchException", CODE_MISMATCH)
+    lc.accounts.confirm_forgot_password(user, code, password)
     return {}
 
 
@@ -103,9 +132,12 @@ def get_user(lc: LocalCognito, p: Params) -> Result:
 
 
 def update_user_attributes(lc: LocalCognito, p: Params) -> Result:
-    """No verification code is sent for a new e-mail address: it is stored unverified."""
-    user = _signed_in_user(lc, p)
-    lc.accounts.update_attributes(user, p.attributes("UserAttributes", required=True))
+    """No verification code is sent for a new e-mail address: it is stored unverified. Only
+    the token's client's WriteAttributes may change."""
+    user, client = _signed_in(lc, p)
+    attributes = p.attributes("UserAttributes", required=True)
+    client.check_writable(attributes)
+    lc.accounts.update_attributes(user, attributes)
     return {}
 
 
@@ -135,6 +167,10 @@ def revoke_token(lc: LocalCognito, p: Params) -> Result:
         expected is not None and not hmac.compare_digest(expected.encode(), (secret or "").encode())
     ):
         raise CognitoError("UnauthorizedException", "Invalid client credentials")
+    if not client.token_revocation:
+        raise CognitoError(
+            "UnsupportedOperationException", "Token revocation is not enabled for this client"
+        )
     if token.count(".") == 2:
         raise CognitoError("UnsupportedTokenTypeException", "Unsupported token type")
     if not lc.tokens.revoke(client, token):

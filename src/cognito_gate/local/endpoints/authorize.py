@@ -26,7 +26,7 @@ async def authorize(request: Request) -> Response:
     federated = to_idp(request, req)
     if federated is not None:
         return federated
-    session = lc.sessions.current(request)
+    session = lc.sessions.current(request, req.client)
     if session is not None and req.prompt != "login":
         response = deliver(lc, request, req, session.user, session.auth_time)
         lc.sessions.renew(response, session)

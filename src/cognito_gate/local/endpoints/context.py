@@ -24,10 +24,14 @@ __all__ = [
     "authenticated_client_form",
     "authorize_request",
     "authorized_form",
+    "no_local_sign_in",
     "pool",
     "query_value",
     "with_param",
 ]
+
+
+NO_LOCAL_SIGN_IN = "This app does not allow sign-in with a user name and password."
 
 
 def pool(request: Request) -> LocalCognito:
@@ -35,23 +39,25 @@ def pool(request: Request) -> LocalCognito:
     return lc
 
 
-def authorize_request(request: Request) -> AuthorizeRequest | Response:
-    """The validated request, or the response that refuses it (error page or app redirect)."""
+def authorize_request(request: Request, *, local: bool = False) -> AuthorizeRequest | Response:
+    """The validated request, or the response that refuses it (error page or app redirect).
+    ``local``: a page of the pool's own accounts (sign-up, passwords), refused to a client
+    without COGNITO among its identity providers."""
     lc = pool(request)
     parsed = parse_authorize(raw_query(request), lc.clients, lc.config)
     if isinstance(parsed, Untrusted):
         return redirect(parsed.location)
     if isinstance(parsed, AppError):
         return deliver_error(lc, request, parsed)
-    return parsed
+    return (local and no_local_sign_in(request, parsed)) or parsed
 
 
 async def authorized_form(
-    request: Request,
+    request: Request, *, local: bool = False
 ) -> tuple[AuthorizeRequest, dict[str, str] | None] | Response:
     """A hosted-UI form post: the validated authorization request and the posted form (``None``
     when the body is not a readable form), or the response that refuses the request."""
-    req = authorize_request(request)
+    req = authorize_request(request, local=local)
     if isinstance(req, Response):
         return req
     try:
@@ -80,6 +86,14 @@ async def authenticated_client_form(
     except ClientAuthError:
         return oauth_error("invalid_client", invalid_client_status)
     return form, client
+
+
+def no_local_sign_in(request: Request, req: AuthorizeRequest) -> Response | None:
+    """The refusal of the hosted UI's own sign-in, sign-up and password pages for a client
+    without COGNITO among its identity providers (they are hidden from it, §10), or None."""
+    if "COGNITO" in req.client.providers:
+        return None
+    return pool(request).ui.error(request, NO_LOCAL_SIGN_IN)
 
 
 def with_param(query: str, name: str, value: str) -> str:

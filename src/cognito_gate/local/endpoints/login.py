@@ -18,7 +18,7 @@ from ..hosted_ui import csrf_ok
 from ..oauth_request import AuthorizeRequest
 from ..passwords import verify_password
 from ..responses import redirect
-from .context import authorize_request, authorized_form, pool, with_param
+from .context import authorize_request, authorized_form, no_local_sign_in, pool, with_param
 
 INCORRECT = "Incorrect username or password."
 MISSING_USERNAME = "Enter your email address."
@@ -30,7 +30,7 @@ def _page(
     request: Request, req: AuthorizeRequest, *, status: int = 200, **context: Any
 ) -> Response:
     lc = pool(request)
-    session = lc.sessions.current(request) if req.prompt != "login" else None
+    session = lc.sessions.current(request, req.client) if req.prompt != "login" else None
     context.setdefault("username", req.login_hint or "")
     providers = [
         (Federation.label(idp), with_param(req.query, "identity_provider", idp.name))
@@ -44,6 +44,7 @@ def _page(
         session_email=(session.user.email or session.user.username) if session else None,
         providers=providers,
         email_usernames=lc.config.email_usernames,
+        local_sign_in="COGNITO" in req.client.providers,
         **context,
     )
 
@@ -77,7 +78,7 @@ async def login_submit(request: Request) -> Response:
     if form is None or not csrf_ok(request, form):
         return _page(request, req, status=400, errors=[EXPIRED_FORM])
     if form.get("reuse_session") == "true":
-        session = lc.sessions.current(request)
+        session = lc.sessions.current(request, req.client)
         if session is None:
             return _page(
                 request, req, status=400, errors=["Your session has expired. Please sign in again."]
@@ -85,12 +86,15 @@ async def login_submit(request: Request) -> Response:
         response = deliver(lc, request, req, session.user, session.auth_time)
         lc.sessions.renew(response, session)
         return response
+    refused = no_local_sign_in(request, req)
+    if refused is not None:
+        return refused
     username, password = form.get("username", "").strip(), form.get("password", "")
     missing = [m for m, v in ((MISSING_USERNAME, username), (MISSING_PASSWORD, password)) if not v]
     if missing:  # say what to fill in; "incorrect" would blame a password never typed
         return _page(request, req, status=400, errors=missing, username=username)
     try:
-        user = lc.accounts.password_sign_in(username, password)
+        user = lc.accounts.password_sign_in(username, password, hide_users=req.client.hides_users)
     except CognitoError as exc:
         return _refused(request, req, exc, username, password)
     if user.status == "FORCE_CHANGE_PASSWORD":
@@ -118,5 +122,4 @@ def _refused(
         return response
     if exc.kind == "PasswordResetRequiredException" and user is not None:
         return redirect(f"/confirmForgotPassword?{with_param(req.query, 'username', user.email)}")
-    message = INCORRECT if exc.kind == "UserNotFoundException" else exc.message
-    return _page(request, req, status=400, errors=[message], username=username)
+    return _page(request, req, status=400, errors=[exc.message], username=username)

@@ -45,7 +45,7 @@ def _answer(request: Request) -> Response:
     except BadRequest:
         return lc.ui.error(request, MISSING_REDIRECT)
     client = lc.clients.get(params.get("client_id", ""))
-    if client is None:
+    if client is None or not client.oauth:  # no OAuth: its sign-out URLs do not count (§0)
         return lc.ui.error(request, MISSING_REDIRECT)
     if "logout_uri" in params:
         if params["logout_uri"] in client.logout_urls:

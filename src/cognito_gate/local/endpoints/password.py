@@ -35,7 +35,7 @@ async def _posted(request: Request) -> tuple[AuthorizeRequest, dict[str, str], s
     """The opening of every password form post: the authorization request it belongs to, the
     form (empty when unreadable) and the normalised address it is for — or the answer already
     given (a bad authorization request)."""
-    posted = await authorized_form(request)
+    posted = await authorized_form(request, local=True)
     if isinstance(posted, Response):
         return posted
     req, form = posted[0], posted[1] or {}
@@ -53,7 +53,7 @@ def new_password_problems(form: dict[str, str]) -> list[str]:
 
 async def page(request: Request, template: str) -> Response:
     """GET of any of the three pages: the form, for the address in ``username``."""
-    req = authorize_request(request)
+    req = authorize_request(request, local=True)
     if isinstance(req, Response):
         return req
     email = normalize_email(query_value(request, "username") or "")
@@ -124,9 +124,10 @@ async def forgot_password_submit(request: Request) -> Response:
         )
     user = lc.accounts.find(email) if email else None
     try:
-        if user is None:
+        if user is None and not (email and req.client.hides_users):
             raise CognitoError("UserNotFoundException", NOT_FOUND)
-        lc.accounts.forgot_password(user)
+        if user is not None:  # ENABLED: an unknown address goes on as if a code was sent
+            lc.accounts.forgot_password(user)
     except CognitoError as exc:
         return _show(
             request, req, "forgot_password.html", status=400, email=email, errors=[exc.message]

@@ -47,7 +47,7 @@ def _signup_page(
 
 
 async def signup_page(request: Request) -> Response:
-    req = authorize_request(request)
+    req = authorize_request(request, local=True)
     if isinstance(req, Response):
         return req
     return _signup_page(request, req)
@@ -55,7 +55,7 @@ async def signup_page(request: Request) -> Response:
 
 async def signup_submit(request: Request) -> Response:
     lc = pool(request)
-    posted = await authorized_form(request)
+    posted = await authorized_form(request, local=True)
     if isinstance(posted, Response):
         return posted
     req, form = posted[0], posted[1] or {}  # an unreadable form is an empty one
@@ -95,7 +95,7 @@ def _confirm_page(
 
 
 async def confirm_page(request: Request) -> Response:
-    req = authorize_request(request)
+    req = authorize_request(request, local=True)
     if isinstance(req, Response):
         return req
     email = normalize_email(query_value(request, "username") or "")
@@ -106,7 +106,7 @@ async def confirm_page(request: Request) -> Response:
 
 async def confirm_submit(request: Request) -> Response:
     lc = pool(request)
-    posted = await authorized_form(request)
+    posted = await authorized_form(request, local=True)
     if isinstance(posted, Response):
         return posted
     req, form = posted[0], posted[1] or {}  # an unreadable form is an empty one

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cognito_gate.local")
 
+NO_OAUTH = "the app client does not allow OAuth flows (AllowedOAuthFlowsUserPoolClient)"
+UNREADABLE = "the app client may not read attributes its scopes need"
 _VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")
 Form = dict[str, str]
 
@@ -41,7 +43,17 @@ async def token(request: Request) -> Response:
     grant = _GRANTS.get(grant_type)
     if grant is None:
         return oauth_error("unsupported_grant_type")
+    if not client.oauth:  # AllowedOAuthFlowsUserPoolClient=false: every grant (§12 no. 4)
+        return oauth_error("invalid_grant", description=NO_OAUTH)
     return grant(lc, client, form)
+
+
+def _unreadable(client: ClientConfig, scopes: tuple[str, ...]) -> Response | None:
+    """``invalid_grant`` when a granted scope implies attributes the client may not read."""
+    unreadable = client.unreadable(scopes)
+    if not unreadable:
+        return None
+    return oauth_error("invalid_grant", description=f"{UNREADABLE}: {', '.join(unreadable)}")
 
 
 def _answer(lc: LocalCognito, issued: Issued, refresh_token: str | None) -> Response:
@@ -103,6 +115,9 @@ def _authorization_code(lc: LocalCognito, client: ClientConfig, form: Form) -> R
     problem = _pkce_problem(lc, grant.code_challenge, form.get("code_verifier"))
     if problem is not None:
         return oauth_error("invalid_grant", description=problem)
+    refused = _unreadable(client, grant.scopes)
+    if refused is not None:
+        return refused
     lineage, issued, refresh_token = lc.tokens.sign_in(
         client, user, grant.scopes, grant.auth_time, nonce=grant.nonce, resource=grant.resource
     )
@@ -120,6 +135,9 @@ def _refresh_token(lc: LocalCognito, client: ClientConfig, form: Form) -> Respon
         lineage, user = lc.tokens.redeem_refresh(client, presented)
     except RefreshRefused:
         return oauth_error("invalid_grant")
+    refused = _unreadable(client, lineage.scopes)
+    if refused is not None:
+        return refused
     now = lc.clock.now()
     issued = lc.tokens.for_user(lineage, user, client, refreshed=True)
     if not client.rotation:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..config import ClientConfig
 from ..forms import BadRequest, parse_params, raw_query
 from ..responses import NO_STORE, json_response
 from ..store import User
-from ..tokens import InvalidToken
+from ..tokens import InvalidToken, readable_attributes
 from .context import pool
 
 PROFILE = frozenset(
@@ -59,10 +60,11 @@ def invalid_token(description: str = EXPIRED) -> Response:
     return json_response({"error": "invalid_token", "error_description": description}, 401, headers)
 
 
-def userinfo_claims(user: User, scopes: tuple[str, ...]) -> dict[str, str]:
-    """``openid`` alone returns every attribute; profile/email/phone narrow it to theirs.
-    A federated user's ``identities`` stays the attribute's JSON string here."""
-    attributes = {**({"email": user.email} if user.email else {}), **user.attributes}
+def userinfo_claims(user: User, scopes: tuple[str, ...], client: ClientConfig) -> dict[str, str]:
+    """``openid`` alone returns every attribute the client may read; profile/email/phone
+    narrow it to theirs. A federated user's ``identities`` stays the attribute's JSON string
+    here."""
+    attributes = readable_attributes(user, client)
     narrowing = [SCOPE_CLAIMS[s] for s in scopes if s in SCOPE_CLAIMS]
     if narrowing:
         allowed = frozenset().union(*narrowing)
@@ -87,9 +89,10 @@ async def userinfo(request: Request) -> Response:
     if "openid" not in scopes:
         return invalid_token("Access token does not contain openid scope")
     user = lc.store.user(sub=str(claims.get("sub")))
-    if user is None:
+    client = lc.clients.get(str(claims.get("client_id")))
+    if user is None or client is None:
         return invalid_token()
-    body: dict[str, object] = dict(userinfo_claims(user, scopes))
+    body: dict[str, object] = dict(userinfo_claims(user, scopes, client))
     fault = lc.faults.take("userinfo")
     if fault is not None:
         body = fault.apply(body)
