@@ -8,7 +8,13 @@ import hmac
 import uuid
 from typing import Any
 
-from cognito_gate.local import ClientConfig, GroupConfig, PoolConfig, UserConfig
+from cognito_gate.local import (
+    ClientConfig,
+    GroupConfig,
+    PoolConfig,
+    ResourceServerConfig,
+    UserConfig,
+)
 
 POOL_ID = "eu-west-1_ApiTest1"
 FLOWS = ("ALLOW_USER_PASSWORD_AUTH", "ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
@@ -28,6 +34,10 @@ API_POOL = PoolConfig(
     clients=(PUBLIC, SECRET, DEFAULT_FLOWS, ROTATING),
     groups=(GroupConfig("readers", "Can read", precedence=5),),
     users=(UserConfig("fixed@example.com", PASSWORD, groups=("readers",)),),
+    resource_servers=(
+        ResourceServerConfig("orders", "Orders API", ("read", "write")),
+        ResourceServerConfig("https://api.example.com", "Example API", ("admin",)),
+    ),
 )
 
 

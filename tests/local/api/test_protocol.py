@@ -79,6 +79,21 @@ def test_describe_user_pool(idp: Any, lc: LocalCognito) -> None:
         idp.describe_user_pool(UserPoolId="eu-west-1_Nope")
 
 
+def test_s1_2_describe_and_list_resource_servers(idp: Any) -> None:
+    described = idp.describe_resource_server(UserPoolId=POOL_ID, Identifier="orders")
+    server = described["ResourceServer"]
+    assert (server["Identifier"], server["Name"]) == ("orders", "Orders API")
+    assert [s["ScopeName"] for s in server["Scopes"]] == ["read", "write"]
+    with pytest.raises(idp.exceptions.ResourceNotFoundException):
+        idp.describe_resource_server(UserPoolId=POOL_ID, Identifier="nope")
+    first = idp.list_resource_servers(UserPoolId=POOL_ID, MaxResults=1)
+    rest = idp.list_resource_servers(UserPoolId=POOL_ID, MaxResults=1,
+                                     NextToken=first["NextToken"])
+    listed = [s["Identifier"] for s in first["ResourceServers"] + rest["ResourceServers"]]
+    assert listed == ["orders", "https://api.example.com"]
+    assert "NextToken" not in rest
+
+
 def test_describe_and_list_user_pool_clients(idp: Any, lc: LocalCognito) -> None:
     secret = idp.describe_user_pool_client(UserPoolId=POOL_ID, ClientId="api-secret")
     client = secret["UserPoolClient"]

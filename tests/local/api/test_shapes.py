@@ -24,6 +24,7 @@ OPERATIONS = {
     "ResendConfirmationCode", "ForgotPassword", "ConfirmForgotPassword", "ChangePassword",
     "GetUser", "UpdateUserAttributes", "GlobalSignOut", "AdminUserGlobalSignOut", "RevokeToken",
     "DescribeUserPool", "DescribeUserPoolClient", "ListUserPoolClients",
+    "DescribeResourceServer", "ListResourceServers",
 }
 
 
@@ -107,5 +108,7 @@ def test_every_operation_answers_in_its_model_shape(idp: Any, lc: LocalCognito,
     idp.describe_user_pool(UserPoolId=POOL_ID)
     idp.describe_user_pool_client(UserPoolId=POOL_ID, ClientId="api-secret")
     idp.list_user_pool_clients(UserPoolId=POOL_ID, MaxResults=2)
+    idp.describe_resource_server(UserPoolId=POOL_ID, Identifier="orders")
+    idp.list_resource_servers(UserPoolId=POOL_ID, MaxResults=1)
     assert OPERATIONS - set(checked) == set()
-    assert len(OPERATIONS) == 38
+    assert len(OPERATIONS) == 40

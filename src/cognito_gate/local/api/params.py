@@ -17,12 +17,17 @@ if TYPE_CHECKING:
     from ..config import ClientConfig
     from ..local_cognito import LocalCognito
 
-__all__ = ["POOL_ID", "Params", "invalid"]
+__all__ = ["POOL_ID", "RESOURCE_SERVER", "Params", "invalid"]
 
 POOL_ID = r"[\w-]+_[0-9a-zA-Z]+"
 CLIENT_ID = r"[\w+-]+"  # Cognito: [\w+]+; Local Cognito's ids may hold "-" (cognito-gate-demo)
 NAME = r"[\p{L}\p{M}\p{S}\p{N}\p{P}]+"
-_PATTERNS = {POOL_ID: re.compile(POOL_ID), CLIENT_ID: re.compile(CLIENT_ID)}
+RESOURCE_SERVER = r"[\x21\x23-\x5B\x5D-\x7E]+"
+_PATTERNS = {
+    POOL_ID: re.compile(POOL_ID),
+    CLIENT_ID: re.compile(CLIENT_ID),
+    RESOURCE_SERVER: re.compile(RESOURCE_SERVER),
+}
 
 
 def invalid(message: str) -> CognitoError:

@@ -1,16 +1,17 @@
-"""The pool and its app clients, described (SigV4 operations, §4.5): what Local Cognito's pool
-really is — an e-mail sign-in pool with Cognito's default password policy."""
+"""The pool, its app clients and resource servers, described (SigV4 operations, §4.5): what
+Local Cognito's pool really is — an e-mail sign-in pool with Cognito's default password policy."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from ..accounts import STANDARD_ATTRIBUTES, TEMPORARY_PASSWORD_DAYS
-from .params import Params
+from ..errors import CognitoError
+from .params import RESOURCE_SERVER, Params
 from .shapes import paginate
 
 if TYPE_CHECKING:
-    from ..config import ClientConfig
+    from ..config import ClientConfig, ResourceServerConfig
     from ..local_cognito import LocalCognito
 
 __all__ = ["OPERATIONS"]
@@ -149,10 +150,44 @@ def list_user_pool_clients(lc: LocalCognito, p: Params) -> Result:
     return result
 
 
+def _resource_server(lc: LocalCognito, server: ResourceServerConfig) -> Result:
+    """ResourceServerType (the configuration keeps no scope descriptions: they are the names)."""
+    return {
+        "UserPoolId": lc.pool_id,
+        "Identifier": server.identifier,
+        "Name": server.name,
+        "Scopes": [{"ScopeName": s, "ScopeDescription": s} for s in server.scopes],
+    }
+
+
+def describe_resource_server(lc: LocalCognito, p: Params) -> Result:
+    p.pool(lc)
+    identifier = p.text("Identifier", pattern=RESOURCE_SERVER, max_length=256)
+    server = lc.resource_servers.get(identifier)
+    if server is None:
+        raise CognitoError(
+            "ResourceNotFoundException", f"Resource server {identifier} does not exist."
+        )
+    return {"ResourceServer": _resource_server(lc, server)}
+
+
+def list_resource_servers(lc: LocalCognito, p: Params) -> Result:
+    p.pool(lc)
+    limit = p.number("MaxResults", low=1, high=50)
+    servers = list(lc.resource_servers.values())
+    page, token = paginate(servers, p.page("NextToken", len(servers)), limit)
+    result: Result = {"ResourceServers": [_resource_server(lc, s) for s in page]}
+    if token is not None:
+        result["NextToken"] = token
+    return result
+
+
 OPERATIONS = {
     "DescribeUserPool": describe_user_pool,
     "DescribeUserPoolClient": describe_user_pool_client,
     "ListUserPoolClients": list_user_pool_clients,
+    "DescribeResourceServer": describe_resource_server,
+    "ListResourceServers": list_resource_servers,
 }
 
 
