@@ -189,3 +189,15 @@ async def tokens_for(
 
 async def userinfo(http: httpx.AsyncClient, access_token: str) -> httpx.Response:
     return await http.get("/oauth2/userInfo", headers={"Authorization": f"Bearer {access_token}"})
+
+
+async def api(http: httpx.AsyncClient, operation: str, **body: Any) -> httpx.Response:
+    """One JSON API call, in process (signatures are not checked)."""
+    return await http.post(
+        "/",
+        content=json.dumps(body),
+        headers={
+            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
+            "Content-Type": "application/x-amz-json-1.1",
+        },
+    )

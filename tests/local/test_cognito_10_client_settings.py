@@ -4,20 +4,26 @@ JSON API's side: cognito-json-api.md §3.3, §4.4, §4.5), each with Cognito's d
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 
-from cognito_gate.local import ClientConfig, ConfigError, LocalCognito, demo_pool
+from cognito_gate.local import (
+    ClientConfig,
+    ConfigError,
+    IdentityProviderConfig,
+    LocalCognito,
+    demo_pool,
+)
 from cognito_gate.local.config import parse_config
 
 from .conftest import SPA, TEST_POOL, WEB
 from .helpers import (
     DEMO_EMAIL,
     DEMO_PASSWORD,
+    api,
     authorize_params,
     basic,
     csrf_of,
@@ -40,18 +46,6 @@ UNAUTHORIZED_WRITE = "A client attempted to write unauthorized attribute"
 def with_settings(lc: LocalCognito, **settings: Any) -> ClientConfig:
     """The public test app client with these settings, registered."""
     return lc.add_client(dataclasses.replace(APP, **settings))
-
-
-async def api(http: httpx.AsyncClient, operation: str, **body: Any) -> httpx.Response:
-    """One JSON API call, in process (public operations need no signature)."""
-    return await http.post(
-        "/",
-        content=json.dumps(body),
-        headers={
-            "X-Amz-Target": f"AWSCognitoIdentityProviderService.{operation}",
-            "Content-Type": "application/x-amz-json-1.1",
-        },
-    )
 
 
 async def api_tokens(http: httpx.AsyncClient, client: ClientConfig) -> dict[str, Any]:
@@ -313,7 +307,8 @@ async def test_s10_oauth_flag_off_closes_the_oauth_endpoints_only(lc, http):
 
 # ------------------------------------------------------ SupportedIdentityProviders
 async def test_s10_supported_identity_providers_without_cognito_hide_the_form(lc, http):
-    client = with_settings(lc, identity_providers=("Google",))
+    lc.add_identity_provider(IdentityProviderConfig("Google", "Google"))
+    client = with_settings(lc, supported_identity_providers=("Google",))
     page = await http.get(f"/login?{AUTHORIZE}")
     assert page.status_code == 200
     assert 'name="password"' not in page.text
@@ -329,7 +324,7 @@ async def test_s10_supported_identity_providers_without_cognito_hide_the_form(lc
 
 
 async def test_s10_client_without_identity_providers_cannot_authorize(lc, http):
-    client = with_settings(lc, identity_providers=())
+    client = with_settings(lc, supported_identity_providers=())
     query, _ = authorize_params(client)
     answer = await http.get(f"/oauth2/authorize?{urlencode(query)}")
     assert query_of(answer.headers["location"])["error"] == "unauthorized_client"
@@ -397,7 +392,7 @@ async def test_s10_describe_user_pool_client_reports_the_settings(lc, http):
         prevent_user_existence_errors="ENABLED",
         token_revocation=False,
         oauth=False,
-        identity_providers=("COGNITO",),
+        supported_identity_providers=("COGNITO",),
         default_redirect_uri=SPA.callback_urls[0],
     )
     # DescribeUserPoolClient is an IAM operation: any signature is accepted
@@ -429,7 +424,7 @@ def test_s10_client_settings_in_toml():
                     "write_attributes": ["email", "name"],
                     "prevent_user_existence_errors": "ENABLED",
                     "oauth": False,
-                    "identity_providers": ["COGNITO"],
+                    "supported_identity_providers": ["COGNITO"],
                     "default_redirect_uri": "https://a.example/cb",
                     "session_validity": "10m",
                 }
@@ -440,4 +435,11 @@ def test_s10_client_settings_in_toml():
     assert client.read_attributes == ("email", "email_verified", "name")
     assert client.write_attributes == ("email", "name")
     assert (client.oauth, client.hides_users, client.session_validity) == (False, True, 600)
-    assert (client.providers, client.default_redirect_uri) == (("COGNITO",), "https://a.example/cb")
+    assert client.supported_identity_providers == ("COGNITO",)
+    assert client.default_redirect_uri == "https://a.example/cb"
+
+
+def test_s10_supported_identity_providers_must_exist():
+    with pytest.raises(ConfigError, match=r"clients\[0\]\.supported_identity_providers"):
+        parse_config({"clients": [{"id": "c", "supported_identity_providers": ["Google"]}]})
+    assert parse_config({"clients": [{"id": "c", "supported_identity_providers": ["COGNITO"]}]})

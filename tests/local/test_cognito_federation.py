@@ -21,7 +21,7 @@ from cognito_gate.local import (
 )
 
 from .conftest import KEYS, TEST_POOL, WEB
-from .helpers import authorize_params, csrf_of, peek, query_of, userinfo
+from .helpers import api, authorize_params, csrf_of, peek, query_of, userinfo
 
 GOOGLE = IdentityProviderConfig(
     "Google",
@@ -373,3 +373,33 @@ async def test_1_4_disabled_federated_user_is_refused_to_the_app(
     got = query_of(answer.headers["location"])
     assert got == {"error": "invalid_request", "error_description": "User is disabled.",
                    "state": query["state"]}
+
+
+async def test_s10_supported_identity_providers_default_to_cognito_and_every_idp(
+    http: httpx.AsyncClient, lc: LocalCognito
+) -> None:
+    answer = await api(
+        http, "DescribeUserPoolClient", UserPoolId=POOL.pool_id, ClientId="web-client"
+    )
+    assert answer.json()["UserPoolClient"]["SupportedIdentityProviders"] == [
+        "COGNITO", "Google", "CorpSAML"]
+
+
+async def test_s10_supported_identity_providers_limit_the_idps_of_a_client(
+    http: httpx.AsyncClient, lc: LocalCognito
+) -> None:
+    lc.add_client(dataclasses.replace(WEB, supported_identity_providers=("COGNITO", "CorpSAML")))
+    page = await http.get("/login?" + urlencode(authorize_params(WEB)[0]))
+    assert "Sign in with CorpSAML" in page.text
+    assert "Google" not in page.text
+    refused, _ = await to_idp(http, identity_provider="Google")
+    assert refused.status_code == 400
+    assert UNAVAILABLE in refused.text
+    allowed, _ = await to_idp(http, idp_identifier="corp.example.com")
+    assert allowed.status_code == 200
+    lc.add_client(dataclasses.replace(WEB, supported_identity_providers=("Google",)))
+    redirected = await http.get("/oauth2/authorize?" + urlencode(authorize_params(WEB)[0]))
+    assert redirected.headers["location"].startswith("/login?")  # the page, without the form
+    only_google = await http.get(redirected.headers["location"])
+    assert "Sign in with Google" in only_google.text
+    assert 'name="password"' not in only_google.text

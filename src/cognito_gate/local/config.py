@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .accounts import STANDARD_ATTRIBUTES
 from .errors import CognitoError
 
 __all__ = [
@@ -124,8 +123,8 @@ class ClientConfig:
     prevent_user_existence_errors: str = "LEGACY"  # or "ENABLED": unknown users look like
     # a wrong password (sign-in) or a sent code (recovery)
     oauth: bool = True  # AllowedOAuthFlowsUserPoolClient: false, no OAuth endpoint serves it
-    identity_providers: tuple[str, ...] | None = None  # SupportedIdentityProviders; None:
-    # COGNITO (the hosted UI's own form) and every identity provider of the pool
+    supported_identity_providers: tuple[str, ...] | None = None  # None: COGNITO (the hosted
+    # UI's own form) and every identity provider of the pool
     default_redirect_uri: str | None = None  # DefaultRedirectURI, one of callback_urls
     session_validity: int | None = None  # SSO MaxValidityMinutes (in seconds): how long after
     # sign-in the hosted-UI session signs in to this client silently; None: the pool's session
@@ -187,9 +186,11 @@ class ClientConfig:
                               "writable")
         if self.prevent_user_existence_errors not in ("LEGACY", "ENABLED"):
             raise ConfigError(f"{where}: prevent_user_existence_errors must be LEGACY or ENABLED")
-        bad = [p for p in self.identity_providers or () if not _PROVIDER.match(p)]
+        bad = [p for p in self.supported_identity_providers or () if not _PROVIDER.match(p)]
         if bad:
-            raise ConfigError(f"{where}: identity_providers: {bad} are not provider names")
+            raise ConfigError(
+                f"{where}: supported_identity_providers: {bad} are not provider names"
+            )
         if self.default_redirect_uri is not None and (
             self.default_redirect_uri not in self.callback_urls
         ):
@@ -216,10 +217,10 @@ class ClientConfig:
         if not all(self.can_write(name) for name in attributes):
             raise CognitoError("NotAuthorizedException", UNAUTHORIZED_WRITE)
 
-    @property
-    def providers(self) -> tuple[str, ...]:
-        """The identity providers the client offers (SupportedIdentityProviders)."""
-        return ("COGNITO",) if self.identity_providers is None else self.identity_providers
+    def supports(self, provider: str) -> bool:
+        """Whether the client offers ``provider`` (SupportedIdentityProviders; unset: all)."""
+        listed = self.supported_identity_providers
+        return listed is None or provider in listed
 
     @property
     def hides_users(self) -> bool:
@@ -315,6 +316,13 @@ class ResourceServerConfig:
     def custom_scopes(self) -> tuple[str, ...]:
         """The scopes as clients ask for them: ``{identifier}/{name}``."""
         return tuple(f"{self.identifier}/{scope}" for scope in self.scopes)
+
+
+def unknown_providers(client: ClientConfig, names: Iterable[str]) -> list[str]:
+    """The client's supported identity providers that are neither COGNITO nor among ``names``
+    (Cognito refuses such a client)."""
+    known = {"COGNITO", *names}
+    return [p for p in client.supported_identity_providers or () if p not in known]
 
 
 def undeclared_scopes(
@@ -448,6 +456,13 @@ class PoolConfig:
         names = [idp.name for idp in self.identity_providers]
         if len(names) != len(set(names)):
             raise ConfigError("identity_providers: two providers share one name")
+        for i, client in enumerate(self.clients):
+            unknown = unknown_providers(client, names)
+            if unknown:
+                raise ConfigError(
+                    f"clients[{i}].supported_identity_providers: {unknown} are neither COGNITO "
+                    "nor a declared [[identity_providers]] name"
+                )
 
     def _check_usernames(self) -> None:
         if self.username_attributes not in ((), USERNAME_ATTRIBUTES):
@@ -629,8 +644,10 @@ def _client(where: str, data: object) -> ClientConfig:
             ),
             prevent_user_existence_errors=t.get("prevent_user_existence_errors", str, "LEGACY"),
             oauth=t.get("oauth", bool, True),
-            identity_providers=(
-                t.strings("identity_providers") if "identity_providers" in t.data else None
+            supported_identity_providers=(
+                t.strings("supported_identity_providers")
+                if "supported_identity_providers" in t.data
+                else None
             ),
             default_redirect_uri=t.get("default_redirect_uri", str, None),
             session_validity=(
@@ -660,7 +677,7 @@ _CLIENT_KEYS = (
     "write_attributes",
     "prevent_user_existence_errors",
     "oauth",
-    "identity_providers",
+    "supported_identity_providers",
     "default_redirect_uri",
     "session_validity",
 )

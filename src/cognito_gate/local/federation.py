@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 
-from .config import IdentityProviderConfig
+from .config import ClientConfig, IdentityProviderConfig
 from .errors import CognitoError
 from .passwords import hash_password
 from .store import User
@@ -63,19 +63,33 @@ class Federation:
         self.created.setdefault(idp.name, self._lc.clock.now())
         return idp
 
-    def offered(self) -> list[IdentityProviderConfig]:
-        """The enabled IdPs, in declaration order: one button each on the sign-in page.
-        Every app client may use every one of them (no per-client setting is modelled yet)."""
-        return [idp for idp in self.providers.values() if idp.enabled]
+    def offered(self, client: ClientConfig | None = None) -> list[IdentityProviderConfig]:
+        """The enabled IdPs (those ``client`` supports, when given), in declaration order: one
+        button each on the sign-in page."""
+        return [
+            idp
+            for idp in self.providers.values()
+            if idp.enabled and (client is None or client.supports(idp.name))
+        ]
 
-    def resolve(self, name: str | None, identifier: str | None) -> IdentityProviderConfig | None:
+    def supported(self, client: ClientConfig) -> tuple[str, ...]:
+        """The client's SupportedIdentityProviders: its list, or COGNITO and every enabled IdP
+        of the pool when it has none of its own (§10)."""
+        if client.supported_identity_providers is not None:
+            return client.supported_identity_providers
+        return ("COGNITO", *(idp.name for idp in self.offered()))
+
+    def resolve(
+        self, name: str | None, identifier: str | None, client: ClientConfig
+    ) -> IdentityProviderConfig | None:
         """The IdP ``identity_provider=`` (exact name, as Cognito compares it) or
-        ``idp_identifier=`` names, if it exists and is enabled."""
+        ``idp_identifier=`` names, if it exists, is enabled and ``client`` supports it."""
         if name:
             found = self.providers.get(name)
         else:
             found = next((p for p in self.providers.values() if p.matches(identifier or "")), None)
-        return found if found is not None and found.enabled else None
+        usable = found is not None and found.enabled and client.supports(found.name)
+        return found if usable else None
 
     @staticmethod
     def label(idp: IdentityProviderConfig) -> str:

@@ -30,6 +30,7 @@ from .config import (
     UserConfig,
     demo_pool,
     undeclared_scopes,
+    unknown_providers,
 )
 from .errors import UserExistsError
 from .faults import Faults
@@ -168,6 +169,12 @@ class LocalCognito:
             raise ConfigError(
                 f"client {client.client_id!r}: scopes {undeclared} are not declared by any "
                 "resource server"
+            )
+        unknown = unknown_providers(client, self.federation.providers)
+        if unknown:
+            raise ConfigError(
+                f"client {client.client_id!r}: supported_identity_providers {unknown} are not "
+                "identity providers of the pool"
             )
         if client.generate_secret and client.client_secret is None:
             key = f"client_secret:{client.client_id}"

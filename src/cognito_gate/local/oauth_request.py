@@ -9,6 +9,7 @@ to the supplied URI.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -17,6 +18,7 @@ from .forms import BadRequest, parse_params
 
 __all__ = ["AppError", "AuthorizeRequest", "Untrusted", "parse_authorize", "valid_resource"]
 
+Providers = Callable[[ClientConfig], tuple[str, ...]]
 _CHALLENGE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 PROMPTS = ("login", "none", "select_account", "consent")
 
@@ -62,13 +64,13 @@ class AppError:
 
 
 def _trusted(
-    params: dict[str, str], clients: dict[str, ClientConfig]
+    params: dict[str, str], clients: dict[str, ClientConfig], providers: Providers
 ) -> tuple[ClientConfig, str] | Untrusted:
     """The client and the redirect_uri (its DefaultRedirectURI when none is given and it has a
     single identity provider, §10), once both are trusted."""
     client_id, redirect_uri = params.get("client_id"), params.get("redirect_uri")
     client = clients.get(client_id) if client_id else None
-    if redirect_uri is None and client is not None and len(client.providers) == 1:
+    if redirect_uri is None and client is not None and len(providers(client)) == 1:
         redirect_uri = client.default_redirect_uri
     if not client_id or not redirect_uri:
         return Untrusted("invalid_request", client_id)
@@ -82,14 +84,16 @@ def _trusted(
 
 
 def parse_authorize(
-    query: str, clients: dict[str, ClientConfig], pool: PoolConfig
+    query: str, clients: dict[str, ClientConfig], pool: PoolConfig, providers: Providers
 ) -> AuthorizeRequest | Untrusted | AppError:
+    """The request, or why it is refused; ``providers`` gives a client's supported identity
+    providers (the pool's IdPs decide the default)."""
     try:
         params = parse_params(query, exact=True)
     except BadRequest:
         # Duplicates make even client_id/redirect_uri ambiguous: trust nothing.
         return Untrusted("invalid_request", None)
-    trusted = _trusted(params, clients)
+    trusted = _trusted(params, clients, providers)
     if isinstance(trusted, Untrusted):
         return trusted
     (client, redirect_uri), state = trusted, params.get("state")
@@ -105,7 +109,7 @@ def parse_authorize(
     flow = "code" if response_type == "code" else "implicit"
     if flow not in client.allowed_flows:
         return fail("unauthorized_client")
-    if not client.providers:  # SupportedIdentityProviders empty: nowhere to sign in
+    if not providers(client):  # SupportedIdentityProviders empty: nowhere to sign in
         return fail("unauthorized_client", "the app client has no identity provider")
     method, challenge = params.get("code_challenge_method"), params.get("code_challenge")
     pkce = method is not None or challenge is not None

@@ -101,7 +101,7 @@ def client_type(lc: LocalCognito, client: ClientConfig) -> Result:
             "RefreshToken": "seconds",
         },
         "ExplicitAuthFlows": list(client.explicit_auth_flows),
-        "SupportedIdentityProviders": list(client.providers),
+        "SupportedIdentityProviders": list(lc.federation.supported(client)),
         "CallbackURLs": list(client.callback_urls),
         "LogoutURLs": list(client.logout_urls),
         "AllowedOAuthFlows": [_OAUTH_FLOWS[f] for f in client.allowed_flows],

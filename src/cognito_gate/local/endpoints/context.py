@@ -44,7 +44,7 @@ def authorize_request(request: Request, *, local: bool = False) -> AuthorizeRequ
     ``local``: a page of the pool's own accounts (sign-up, passwords), refused to a client
     without COGNITO among its identity providers."""
     lc = pool(request)
-    parsed = parse_authorize(raw_query(request), lc.clients, lc.config)
+    parsed = parse_authorize(raw_query(request), lc.clients, lc.config, lc.federation.supported)
     if isinstance(parsed, Untrusted):
         return redirect(parsed.location)
     if isinstance(parsed, AppError):
@@ -91,7 +91,7 @@ async def authenticated_client_form(
 def no_local_sign_in(request: Request, req: AuthorizeRequest) -> Response | None:
     """The refusal of the hosted UI's own sign-in, sign-up and password pages for a client
     without COGNITO among its identity providers (they are hidden from it, §10), or None."""
-    if "COGNITO" in req.client.providers:
+    if req.client.supports("COGNITO"):
         return None
     return pool(request).ui.error(request, NO_LOCAL_SIGN_IN)
 

@@ -41,7 +41,7 @@ def to_idp(request: Request, req: AuthorizeRequest) -> Response | None:
     )
     if (not name or name == "COGNITO") and not identifier:
         return None
-    idp = pool(request).federation.resolve(name, identifier)
+    idp = pool(request).federation.resolve(name, identifier, req.client)
     if idp is None:
         return unavailable(request, req)
     return redirect(f"/_idp/{quote(idp.name, safe='')}/authorize?{req.query}")
@@ -52,7 +52,7 @@ async def idp_page(request: Request) -> Response:
     req = authorize_request(request)
     if isinstance(req, Response):
         return req
-    idp = lc.federation.resolve(request.path_params["provider"], None)
+    idp = lc.federation.resolve(request.path_params["provider"], None, req.client)
     if idp is None:
         return unavailable(request, req)
     known = lc.federation.idp_session(request, idp) if req.prompt != "login" else None
@@ -127,7 +127,7 @@ async def idp_response(request: Request) -> Response:
         return posted
     req, form = posted[0], posted[1] or {}
     saml = request.url.path.startswith("/saml2/")
-    idp = lc.federation.resolve(form.get("provider"), None)
+    idp = lc.federation.resolve(form.get("provider"), None, req.client)
     if idp is None or (idp.type == "SAML") != saml:
         return unavailable(request, req)
     claims = {k[len("claim:") :]: v for k, v in form.items() if k.startswith("claim:")}

@@ -34,7 +34,7 @@ def _page(
     context.setdefault("username", req.login_hint or "")
     providers = [
         (Federation.label(idp), with_param(req.query, "identity_provider", idp.name))
-        for idp in lc.federation.offered()
+        for idp in lc.federation.offered(req.client)
     ]
     return lc.ui.page(
         request,
@@ -44,7 +44,7 @@ def _page(
         session_email=(session.user.email or session.user.username) if session else None,
         providers=providers,
         email_usernames=lc.config.email_usernames,
-        local_sign_in="COGNITO" in req.client.providers,
+        local_sign_in=req.client.supports("COGNITO"),
         **context,
     )
 
