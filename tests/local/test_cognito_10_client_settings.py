@@ -48,14 +48,21 @@ def with_settings(lc: LocalCognito, **settings: Any) -> ClientConfig:
     return lc.add_client(dataclasses.replace(APP, **settings))
 
 
-async def api_tokens(http: httpx.AsyncClient, client: ClientConfig) -> dict[str, Any]:
-    answer = await api(
+async def initiate_auth(
+    http: httpx.AsyncClient, client: ClientConfig, username: str, password: str
+) -> httpx.Response:
+    """InitiateAuth with USER_PASSWORD_AUTH (the test clients have no secret)."""
+    return await api(
         http,
         "InitiateAuth",
         ClientId=client.client_id,
         AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": DEMO_EMAIL, "PASSWORD": DEMO_PASSWORD},
+        AuthParameters={"USERNAME": username, "PASSWORD": password},
     )
+
+
+async def api_tokens(http: httpx.AsyncClient, client: ClientConfig) -> dict[str, Any]:
+    answer = await initiate_auth(http, client, DEMO_EMAIL, DEMO_PASSWORD)
     assert answer.status_code == 200, answer.text
     result: dict[str, Any] = answer.json()["AuthenticationResult"]
     return result
@@ -231,13 +238,7 @@ async def test_s10_user_existence_legacy_is_the_default_and_says_user_does_not_e
     page = await login_as(http, "nobody@example.com", "Some-password-1")
     assert page.status_code == 400
     assert "User does not exist." in page.text
-    answer = await api(
-        http,
-        "InitiateAuth",
-        ClientId=client.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "nobody@example.com", "PASSWORD": "x"},
-    )
+    answer = await initiate_auth(http, client, "nobody@example.com", "x")
     assert error_of(answer) == ("UserNotFoundException", "User does not exist.")
     forgot = await api(http, "ForgotPassword", ClientId=client.client_id, Username="no@ex.com")
     assert error_of(forgot)[0] == "UserNotFoundException"
@@ -250,13 +251,7 @@ async def test_s10_user_existence_enabled_answers_alike_for_unknown_users(lc, ht
     for page in (unknown, wrong):
         assert page.status_code == 400
         assert "Incorrect username or password." in page.text
-    answer = await api(
-        http,
-        "InitiateAuth",
-        ClientId=client.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": "nobody@example.com", "PASSWORD": "x"},
-    )
+    answer = await initiate_auth(http, client, "nobody@example.com", "x")
     assert error_of(answer) == ("NotAuthorizedException", "Incorrect username or password.")
     ids = {"ClientId": client.client_id, "Username": "nobody@example.com"}
     forgot = await api(http, "ForgotPassword", **ids)
