@@ -84,3 +84,21 @@ async def test_console_is_refused_to_other_machines_and_rebound_host_names(lc) -
         assert response.status_code == 403
         assert "only shown on this machine" in response.text
         assert "demo@example.com" not in response.text
+
+
+async def test_console_lists_identity_providers_and_federated_users() -> None:
+    from cognito_gate.local import TEST_COST, demo_pool
+
+    from .conftest import KEYS
+
+    lc = LocalCognito(demo_pool(), key_factory=KEYS.factory(), password_cost=TEST_COST)
+    google = lc.federation.providers["Google"]
+    lc.federation.sign_in(google, {"sub": "4242", "name": "No Mail"})  # the IdP gave no e-mail
+    transport = httpx.ASGITransport(app=lc.app)
+    async with httpx.AsyncClient(transport=transport, base_url=lc.base_url) as http:
+        text = unescape((await http.get("/")).text)
+    assert re.search(r"<td>Google</td><td>Google</td><td><code>username</code> ← <code>sub</code>",
+                     text)
+    assert "<td>Google_4242</td><td>external provider</td>" in text
+    assert re.search(r"<td>us-east-1_LocalDemo_Google</td><td>[^<]+</td><td>Google_4242</td>", text)
+    lc.close()

@@ -42,7 +42,7 @@ async def console(request: Request) -> Response:
     now = lc.clock.now()
     users = lc.store.users()
     groups = lc.store.groups()
-    members = {g.name: [u.email for u in users if g.name in u.groups] for g in groups}
+    members = {g.name: [u.email or u.username for u in users if g.name in u.groups] for g in groups}
     codes = [
         (email, code, _expires_in(expires - now))
         for email, code, expires in lc.store.recent_confirmation_codes(RECENT_CODES)
@@ -56,6 +56,7 @@ async def console(request: Request) -> Response:
         clients=[_view(c) for c in lc.clients.values()],
         users=users,
         groups=[(g.name, g.description, members[g.name]) for g in groups],
+        providers=list(lc.federation.providers.values()),
         codes=codes,
         demo=demo,
     )
