@@ -42,6 +42,9 @@ def build_app(lc: LocalCognito) -> Starlette:
         Route("/oauth2/authorize", authorize.authorize, methods=["GET"]),
         Route("/login", login.login_page, methods=["GET"]),
         Route("/login", login.login_submit, methods=["POST"]),
+        # the token endpoint early: the router tries routes in order, and a sign-in's four
+        # requests then find theirs among the first six
+        Route("/oauth2/token", token.token, methods=ANY_METHOD),
         Route("/signup", signup.signup_page, methods=["GET"]),
         Route("/signup", signup.signup_submit, methods=["POST"]),
         Route("/confirm", signup.confirm_page, methods=["GET"]),
@@ -58,7 +61,6 @@ def build_app(lc: LocalCognito) -> Starlette:
         Route("/saml2/idpresponse", federation.idp_response, methods=["POST"]),
         Route("/_idp/{provider}/saml/logout", federation.idp_single_logout, methods=["GET"]),
         Route("/saml2/logout", logout.saml2_logout, methods=["GET"]),
-        Route("/oauth2/token", token.token, methods=ANY_METHOD),
         Route("/oauth2/userInfo", userinfo.userinfo, methods=["GET", "POST"]),
         Route("/oauth2/revoke", revoke.revoke, methods=ANY_METHOD),
         Route("/error", wellknown.error_page, methods=["GET"]),
