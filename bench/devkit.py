@@ -214,39 +214,67 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def http_throughput(cost: int, count: int, concurrency: int) -> tuple[float, float, float]:
-    """Sign-ins per second, p50 ms, and the server's CPU ms per sign-in, against Local Cognito
-    in its own process. The CPU figure is what the rate would be on an idle core: 1000 / it."""
+def _start_server(cost: int, src: str | None) -> tuple[subprocess.Popen[bytes], str]:
+    """Local Cognito (``serve``) in its own process on core 0, importing the library from
+    ``src`` (a baseline's tree) or this checkout; warmed up. The caller runs on core 1."""
     port = _free_port()
     cmd = [sys.executable, __file__, "--serve", str(port), str(cost)]
-    if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:
-        cmd = ["taskset", "-c", "0", *cmd]  # the server on core 0, this load generator on 1
-        os.sched_setaffinity(0, {1})
-    server = subprocess.Popen(cmd)
+    if (os.cpu_count() or 1) > 1:
+        cmd = ["taskset", "-c", "0", *cmd]
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    server = subprocess.Popen(cmd, env=env)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(400):
+        try:
+            httpx.get(f"{base}/us-east-1_LocalDemo/.well-known/jwks.json", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    asyncio.run(_load(base, 20, 2))  # warm-up
+    return server, base
+
+
+def http_throughput(
+    cost: int, count: int, concurrency: int, srcs: list[str | None], rounds: int = 1
+) -> list[dict[str, float]]:
+    """Sign-ins per second (wall), p50 ms and the server's CPU ms per sign-in for each library
+    tree in ``srcs`` (None: this checkout), every server up at once and ``rounds`` rounds of
+    ``count`` sign-ins each, the order rotated per round (the repo's interleaved method: slow
+    drift of a shared machine hits every column alike). Per column: the medians, and ``ratio``
+    = the median over rounds of the first column's CPU per sign-in / this one's in the same
+    round. 1000 / CPU ms is the rate one idle core would serve."""
+    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+        os.sched_setaffinity(0, {1})  # the load generator off the servers' core
+    servers = [_start_server(cost, src) for src in srcs]
+    got: list[list[tuple[float, float, float]]] = [[] for _ in srcs]
     try:
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(f"{base}/us-east-1_LocalDemo/.well-known/jwks.json", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
-        asyncio.run(_load(base, 10, 2))  # warm-up
-        cpu0 = _cpu_seconds(server.pid)
-        seconds, latencies = asyncio.run(_load(base, count, concurrency))
-        cpu_ms = (_cpu_seconds(server.pid) - cpu0) / count * 1000
+        for rnd in range(rounds):
+            order = list(range(len(srcs)))
+            order = order[rnd % len(order):] + order[:rnd % len(order)]
+            for i in order:
+                server, base = servers[i]
+                cpu0 = _cpu_seconds(server.pid)
+                seconds, latencies = asyncio.run(_load(base, count, concurrency))
+                cpu_ms = (_cpu_seconds(server.pid) - cpu0) / count * 1000
+                got[i].append((count / seconds, statistics.median(latencies) * 1000, cpu_ms))
     finally:
-        server.terminate()
-        server.wait()
+        for server, _ in servers:
+            server.terminate()
+            server.wait()
         if hasattr(os, "sched_setaffinity"):
             os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
-    return count / seconds, statistics.median(latencies) * 1000, cpu_ms
+    return [{"rate": statistics.median(r for r, _, _ in rows),
+             "p50": statistics.median(p for _, p, _ in rows),
+             "cpu": statistics.median(c for _, _, c in rows),
+             "ratio": statistics.median(f[2] / r[2] for f, r in zip(got[0], rows, strict=True))}
+            for rows in got]
 
 
 def measure(args: argparse.Namespace) -> dict[str, float]:
-    """Every figure for the library this process imports, at the plugin's settings (reused keys,
-    the test cost) and, over HTTP, at the default cost too."""
-    from cognito_gate.local.passwords import DEFAULT_COST
+    """The in-process figures for the library this process imports, at the plugin's settings
+    (reused keys, the test cost); the HTTP ones are measured by ``main``, interleaved."""
 
     def step(name: str) -> None:
         print(f"  {time.strftime('%H:%M:%S')} {name}", file=sys.stderr, flush=True)
@@ -257,14 +285,8 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
     sign_ms, sign_cpu = in_process_sign_in(args.signins, NEW_COST)
     step(f"{args.tests} tests in a fresh pytest")
     tests_wall, tests_py, tests_cpu, _ = hundred_tests(args.tests, old=False)
-    step("HTTP, test cost")
-    rate, p50, cpu = http_throughput(NEW_COST, args.http_signins, args.concurrency)
-    step("HTTP, default cost")
-    d_rate, d_p50, d_cpu = http_throughput(DEFAULT_COST, args.http_signins // 4, args.concurrency)
     return {"pool_ms": pool_ms, "sign_ms": sign_ms, "sign_cpu": sign_cpu,
-            "tests_wall": tests_wall, "tests_py": tests_py, "tests_cpu": tests_cpu,
-            "http_rate": rate, "http_p50": p50, "http_cpu": cpu,
-            "http_default_rate": d_rate, "http_default_p50": d_p50, "http_default_cpu": d_cpu}
+            "tests_wall": tests_wall, "tests_py": tests_py, "tests_cpu": tests_cpu}
 
 
 def _in_child(args: argparse.Namespace, src: str | None) -> dict[str, float]:
@@ -274,8 +296,7 @@ def _in_child(args: argparse.Namespace, src: str | None) -> dict[str, float]:
     if src is not None:
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     cmd = [sys.executable, __file__, "--measure", "--tests", str(args.tests),
-           "--signins", str(args.signins), "--http-signins", str(args.http_signins),
-           "--concurrency", str(args.concurrency)]
+           "--signins", str(args.signins)]
     print(f"measuring {src or 'this checkout'}", file=sys.stderr, flush=True)
     run = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=False)
     if run.returncode != 0:
@@ -309,10 +330,14 @@ ROWS = (  # label, key, unit, format; wall figures first, then what the CPU did
 
 
 def main() -> None:
+    from cognito_gate.local.passwords import DEFAULT_COST
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tests", type=int, default=100)
     parser.add_argument("--signins", type=int, default=50, help="in-process sign-ins timed")
-    parser.add_argument("--http-signins", type=int, default=400)
+    parser.add_argument("--http-signins", type=int, default=400,
+                        help="sign-ins per round over HTTP (a column's figure: the median round)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved HTTP rounds")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--baseline", metavar="REV",
                         help="also measure the library at git revision REV, side by side")
@@ -334,13 +359,29 @@ def main() -> None:
         return
     print(f"cognito-gate devkit benchmark — {os.cpu_count()} CPUs, Python "
           f"{sys.version.split()[0]}, load average {_loadavg()} at the start")
-    print(f"settings: keys reused per process, scrypt N=2^{NEW_COST} (the plugin's); over HTTP "
-          f"also the default cost; each column measured in its own child process\n")
+    print(f"settings: keys reused per process, scrypt N=2^{NEW_COST} (the plugin's); in-process "
+          f"columns each in its own child process; over HTTP every column's server up at once "
+          f"(core 0, load on core 1), {args.rounds} interleaved rounds of {args.http_signins} "
+          f"sign-ins over {args.concurrency} keep-alive connections (the default cost: rounds "
+          f"of {max(args.http_signins // 8, 10)})\n")
     columns: list[tuple[str, dict[str, float]]] = []
     with tempfile.TemporaryDirectory() as tmp:
+        srcs: list[str | None] = [None]
         if args.baseline:
-            columns.append((args.baseline[:12], _in_child(args, _export(args.baseline, tmp))))
+            srcs = [_export(args.baseline, tmp), None]
+            columns.append((args.baseline[:12], _in_child(args, srcs[0])))
         columns.append(("this checkout", _in_child(args, None)))
+        print(f"  {time.strftime('%H:%M:%S')} HTTP, test cost", file=sys.stderr, flush=True)
+        test_cost = http_throughput(NEW_COST, args.http_signins, args.concurrency, srcs,
+                                    args.rounds)
+        print(f"  {time.strftime('%H:%M:%S')} HTTP, default cost", file=sys.stderr, flush=True)
+        default_cost = http_throughput(DEFAULT_COST, max(args.http_signins // 8, 10),
+                                       args.concurrency, srcs, args.rounds)
+    for (_, column), test, default in zip(columns, test_cost, default_cost, strict=True):
+        column.update({"http_rate": test["rate"], "http_p50": test["p50"],
+                       "http_cpu": test["cpu"], "http_cpu_ratio": test["ratio"],
+                       "http_default_rate": default["rate"], "http_default_cpu": default["cpu"],
+                       "http_default_cpu_ratio": default["ratio"]})
     print(f"{'':40}" + "".join(f"{label:>16}" for label, _ in columns)
           + ("        ratio" if len(columns) == 2 else ""))
     for label, key, unit, fmt in ROWS:
@@ -350,6 +391,8 @@ def main() -> None:
             ratio = f"   x{columns[0][1][key] / columns[1][1][key]:.2f}"
             if key.endswith("rate"):
                 ratio = f"   x{columns[1][1][key] / columns[0][1][key]:.2f}"
+            if key + "_ratio" in columns[1][1]:
+                ratio = f"   x{columns[1][1][key + '_ratio']:.2f} (median of rounds)"
         print(f"{label:40}{cells}{ratio}")
     last = columns[-1][1]
     print(f"\n= per idle core, test cost: {1000 / last['http_cpu']:.0f} sign-ins/s (target >= "
@@ -381,7 +424,8 @@ scrypt N=2^{NEW_COST}
           f"   (CPU {old_cpu:.1f} s / {new_cpu:.1f} s; pytest's own: {old_py:.1f} s / "
           f"{new_py:.1f} s; target < 5 s)  [{line}]")
     for label, cost in (("old", OLD_COST), ("new", NEW_COST)):
-        rate, p50, cpu = http_throughput(cost, args.http_signins, args.concurrency)
+        (http,) = http_throughput(cost, args.http_signins, args.concurrency, [None])
+        rate, p50, cpu = http["rate"], http["p50"], http["cpu"]
         print(f"Local Cognito over HTTP, {label} cost  {rate:8.1f} sign-ins/s  p50 {p50:6.1f} ms, "
               f"server CPU {cpu:5.2f} ms/sign-in = {1000 / cpu:6.0f}/s per idle core "
               f"({args.http_signins} sign-ins, {args.concurrency} at a time; target >= 200/s)")
