@@ -214,11 +214,14 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _start_server(cost: int, src: str | None) -> tuple[subprocess.Popen[bytes], str]:
-    """Local Cognito (``serve``) in its own process on core 0, importing the library from
-    ``src`` (a baseline's tree) or this checkout; warmed up. The caller runs on core 1."""
+def _start_server(
+    cost: int, src: str | None, script: str = __file__
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Local Cognito (``script --serve PORT COST``) in its own process on core 0, importing the
+    library from ``src`` (a baseline's tree) or this checkout; warmed up. The caller runs on
+    core 1."""
     port = _free_port()
-    cmd = [sys.executable, __file__, "--serve", str(port), str(cost)]
+    cmd = [sys.executable, script, "--serve", str(port), str(cost)]
     if (os.cpu_count() or 1) > 1:
         cmd = ["taskset", "-c", "0", *cmd]
     env = dict(os.environ)
@@ -237,17 +240,20 @@ def _start_server(cost: int, src: str | None) -> tuple[subprocess.Popen[bytes], 
 
 
 def http_throughput(
-    cost: int, count: int, concurrency: int, srcs: list[str | None], rounds: int = 1
+    cost: int, count: int, concurrency: int, srcs: list[str | None], rounds: int = 1,
+    scripts: list[str] | None = None,
 ) -> list[dict[str, float]]:
     """Sign-ins per second (wall), p50 ms and the server's CPU ms per sign-in for each library
     tree in ``srcs`` (None: this checkout), every server up at once and ``rounds`` rounds of
     ``count`` sign-ins each, the order rotated per round (the repo's interleaved method: slow
     drift of a shared machine hits every column alike). Per column: the medians, and ``ratio``
     = the median over rounds of the first column's CPU per sign-in / this one's in the same
-    round. 1000 / CPU ms is the rate one idle core would serve."""
+    round. 1000 / CPU ms is the rate one idle core would serve. ``scripts``: each column's
+    server script (default this one's ``--serve``)."""
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})  # the load generator off the servers' core
-    servers = [_start_server(cost, src) for src in srcs]
+    servers = [_start_server(cost, src, script)
+               for src, script in zip(srcs, scripts or [__file__] * len(srcs), strict=True)]
     got: list[list[tuple[float, float, float]]] = [[] for _ in srcs]
     try:
         for rnd in range(rounds):
