@@ -36,6 +36,8 @@ class AuthorizeRequest:
     login_hint: str | None
     query: str  # the original query string, carried from page to page
     resource: str | None = None  # RFC 8707: becomes the access token's ``aud``
+    identity_provider: str | None = None  # straight to this IdP (COGNITO: the hosted UI)
+    idp_identifier: str | None = None  # or to the IdP with this identifier
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,8 @@ def parse_authorize(
         login_hint=params.get("login_hint"),
         query=query,
         resource=resource,
+        identity_provider=params.get("identity_provider"),
+        idp_identifier=params.get("idp_identifier"),
     )
 
 

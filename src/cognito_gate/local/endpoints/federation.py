@@ -26,7 +26,7 @@ from ..hosted_ui import csrf_ok
 from ..oauth_request import AppError, AuthorizeRequest
 from ..responses import redirect
 from ..store import User
-from .context import authorize_request, authorized_form, pool, query_value
+from .context import authorize_request, authorized_form, pool
 from .login import EXPIRED_FORM, unavailable
 
 __all__ = ["idp_page", "idp_response", "idp_single_logout", "to_idp"]
@@ -35,10 +35,7 @@ __all__ = ["idp_page", "idp_response", "idp_single_logout", "to_idp"]
 def to_idp(request: Request, req: AuthorizeRequest) -> Response | None:
     """Where ``identity_provider``/``idp_identifier`` send the browser at /oauth2/authorize:
     the IdP, the sign-in page saying the option is unavailable, or None (the hosted UI)."""
-    name, identifier = (
-        query_value(request, "identity_provider"),
-        query_value(request, "idp_identifier"),
-    )
+    name, identifier = req.identity_provider, req.idp_identifier
     if (not name or name == "COGNITO") and not identifier:
         return None
     idp = pool(request).federation.resolve(name, identifier, req.client)
