@@ -102,3 +102,18 @@ async def test_console_lists_identity_providers_and_federated_users() -> None:
     assert "<td>Google_4242</td><td>external provider</td>" in text
     assert re.search(r"<td>us-east-1_LocalDemo_Google</td><td>[^<]+</td><td>Google_4242</td>", text)
     lc.close()
+
+
+async def test_console_shows_resource_servers_and_client_settings(lc, http) -> None:
+    import dataclasses
+
+    web = lc.clients["web-client"]
+    lc.add_client(dataclasses.replace(
+        web, read_attributes=("email", "email_verified"), prevent_user_existence_errors="ENABLED",
+        token_revocation=False))
+    text = unescape((await http.get("/")).text)
+    assert "<dt><code>orders</code></dt><dd>Orders API: orders/read orders/write</dd>" in text
+    assert "<dt>Reads</dt><dd>email, email_verified</dd>" in text
+    assert "<dt>Unknown users</dt><dd>hidden (ENABLED)</dd>" in text
+    assert "<dt>Token revocation</dt><dd>off</dd>" in text
+    assert "<dt>Identity providers</dt><dd>COGNITO</dd>" in text
