@@ -189,3 +189,18 @@ def test_drop_closes_a_real_connection():
             http.post("/oauth2/token")
         lc.faults.reset()
         assert http.post("/oauth2/token").status_code == 400  # the server lives on
+
+
+def test_password_cost_flag_sets_the_scrypt_cost_of_new_hashes(tmp_path, capsys):
+    data = str(tmp_path / "pool.sqlite3")
+    args = parse("add-user", "cheap@example.com", "--password", "Cheap-password-1",
+                 "--password-cost", "8", "--data", data)
+    assert cli.run(args) == 0
+    lc = LocalCognito(data=data)
+    assert lc.store.user(email="cheap@example.com").password_hash.startswith("scrypt$256$8$1$")
+    lc.close()
+    assert parse().password_cost == 14
+    for bad in ("0", "21", "eight"):
+        with pytest.raises(SystemExit):
+            parse("--password-cost", bad)
+    assert "--password-cost: 'eight': a whole number of 1-20" in capsys.readouterr().err

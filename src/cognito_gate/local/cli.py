@@ -23,7 +23,7 @@ from .config import (
     with_app_url,
 )
 from .local_cognito import LocalCognito, UserExistsError
-from .passwords import policy_problems
+from .passwords import DEFAULT_COST, TEST_COST, policy_problems
 
 __all__ = [
     "DEFAULT_DATA",
@@ -107,6 +107,21 @@ def _pool_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"SQLite file for users and keys (default {DEFAULT_DATA})",
     )
     where.add_argument("--memory", action="store_true", help="keep nothing after exit")
+    parser.add_argument(
+        "--password-cost",
+        type=_password_cost,
+        default=DEFAULT_COST,
+        metavar="N",
+        help=f"scrypt cost of new password hashes, log2 of N (1-20, default {DEFAULT_COST}); a "
+        f"test suite signing in hundreds of times may use {TEST_COST}: the same KDF, cheaper",
+    )
+
+
+def _password_cost(text: str) -> int:
+    """``--password-cost``: a whole number of 1-20, or argparse's usage error (exit 2)."""
+    if not text.isdigit() or not 1 <= int(text) <= 20:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of 1-20 (log2 of scrypt's N)")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -134,6 +149,7 @@ def _open(args: argparse.Namespace, config: PoolConfig, base_url: str) -> LocalC
         base_url=base_url,
         issuer_base_url=_issuer_base_url(getattr(args, "issuer_base_url", None)),
         admin_api=getattr(args, "admin_api", False),
+        password_cost=args.password_cost,
     )
 
 
