@@ -71,14 +71,17 @@ def mint_batch(args: tuple[int, int, int]) -> list[tuple[str, str]]:
     out = []
     for i in range(start, start + count):
         sub = str(uuid.uuid4())
+        signed_in = now - i % 600  # sessions signed in over the last 10 minutes, not all at once
         lineage = {"sub": sub, "origin_jti": str(uuid.uuid4()), "event_id": str(uuid.uuid4()),
-                   "auth_time": now, "iat": now, "exp": now + 3600}  # fmt: skip
+                   "auth_time": signed_in, "iat": signed_in, "exp": signed_in + 3600}  # fmt: skip
         access = {**_TEMPLATES["access"], **lineage, "jti": str(uuid.uuid4()),
                   "username": str(uuid.uuid4())}  # fmt: skip
         access_token = _sign("access", access)
         id_claims = {**_TEMPLATES["id"], **lineage, "jti": str(uuid.uuid4()),
                      "cognito:username": access["username"],
                      "email": f"user{i}@bench.example.com"}  # fmt: skip
+        if "nonce" in id_claims:  # every sign-in has its own
+            id_claims["nonce"] = _b64url(os.urandom(32))
         if "at_hash" in id_claims:
             digest = hashlib.sha256(access_token.encode()).digest()
             id_claims["at_hash"] = _b64url(digest[:16])
@@ -112,10 +115,11 @@ def deep_size(root: object) -> int:
         elif isinstance(obj, (str, bytes, int, float, bool)) or obj is None:
             continue
         else:
-            slots = getattr(type(obj), "__slots__", ())
-            for name in (slots,) if isinstance(slots, str) else slots:
-                if hasattr(obj, name):
-                    stack.append(getattr(obj, name))
+            for cls in type(obj).__mro__:  # every class's slots, a subclass's and its bases'
+                slots = vars(cls).get("__slots__", ())
+                for name in (slots,) if isinstance(slots, str) else slots:
+                    if hasattr(obj, name):
+                        stack.append(getattr(obj, name))
             if hasattr(obj, "__dict__"):
                 stack.append(obj.__dict__)
     return total

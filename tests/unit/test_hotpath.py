@@ -131,9 +131,9 @@ async def test_LO_04_a_session_signed_out_during_its_verification_is_not_cached(
 
 
 @pytest.mark.parametrize(("over", "sessions", "claims"), [
-    ({}, 10_000, 10_000),
+    ({}, 100_000, 100_000),
     ({"claims_cache_size": 0}, 0, 0),  # 0 still turns off every verified-result cache
-    ({"session_cache_size": 500}, 500, 10_000),
+    ({"session_cache_size": 500}, 500, 100_000),
     ({"claims_cache_size": 0, "session_cache_size": 500}, 500, 0),
 ])
 def test_session_cache_size_defaults_to_the_claims_cache_size(

@@ -14,7 +14,7 @@ import pytest
 
 import cognito_gate
 from cognito_gate.asgi.auth import Resolution
-from cognito_gate.asgi.sessioncache import HotEntry
+from cognito_gate.asgi.sessioncache import Cached, HotEntry
 from cognito_gate.core.authenticate import Authenticated
 from cognito_gate.core.flow import SignedIn, Transaction
 from cognito_gate.core.refresh import Refreshed
@@ -72,8 +72,8 @@ def test_pending_sign_in_prints_neither_state_nor_nonce_nor_pkce_verifier() -> N
 
 def test_hot_path_entry_and_slow_path_outcome_print_no_cookie_or_csrf_token() -> None:
     header = f"__Host-cg.0=1.{ACCESS}".encode()
-    assert_redacted(HotEntry(header, USER, CSRF, "sid-1", 2e9), "header=<redacted>",
-                    "csrf=<redacted>", "sid='sid-1'")
+    assert_redacted(HotEntry(header, USER, CSRF, 2e9), "header=<redacted>", "csrf=<redacted>")
+    assert_redacted(Cached(header[12:60], USER, CSRF, 2e9, bytes(32)), "csrf=<redacted>")
     writes = [(b"set-cookie", f"__Host-cg.0=1.{REFRESH}; Path=/".encode())]
     assert_redacted(Resolution(writes=writes), "writes=<redacted>")
     assert "writes=[]" in repr(Resolution())

@@ -251,7 +251,12 @@ async def test_claims_cache_spares_the_signature_check(verifier: TokenVerifier,
     token = sign(id_claims(clock.now()))
     first = await verifier.verify_id_token(token)
     monkeypatch.setattr(verifier, "_signed_payload", None)  # any call would now fail
-    assert await verifier.verify_id_token(token) is first
+    again = await verifier.verify_id_token(token)
+    assert again == first
+    assert type(again) is type(first)
+    assert again.compact is first.compact  # one kept copy, shared with every User of it
+    with pytest.raises(TypeError):
+        again["sub"] = "someone else"  # read-only, as when verified
     clock.advance(3600 + 61)
     with pytest.raises(TypeError):
         await verifier.verify_id_token(token)  # entry expired with the token: re-verified
@@ -269,8 +274,9 @@ async def test_claims_cache_keeps_a_digest_not_the_token_and_a_changed_byte_miss
         verifier: TokenVerifier, clock: ManualClock):
     token = sign(id_claims(clock.now()))
     await verifier.verify_id_token(token)
-    ((use, key),) = verifier._cache._data.keys()
-    assert (use, len(key)) == ("id", 32)
+    (key,) = (entry.key for entry in verifier._cache.values())
+    assert isinstance(key, bytes)
+    assert len(key) == 16
     flipped = token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1]
     await reject(verifier, flipped, "signature_invalid")
 

@@ -169,7 +169,7 @@ class CognitoAuth:
         self.loop_cookie = self.policy.prefix + "cg_rl"
         self.budget = RedirectBudget()
         size = s.claims_cache_size if s.session_cache_size is None else s.session_cache_size
-        self.hot = SessionCache(self.sessions.names.chunks, size)
+        self.hot = SessionCache(self.sessions.names.chunks, size, self.csrf.token)
         self.signed_out = SignedOut(clock)
         accesslog.install()  # the callback's code and state must not reach uvicorn's access log
         self._listening = self.shared is None  # sign-outs elsewhere reach this process
@@ -316,7 +316,7 @@ class CognitoAuth:
         look — unless it signed out while it was being verified."""
         sid = authd.session.sid
         if self._listening and sid not in self.signed_out:
-            self.hot.put(HotEntry(cookie_header, authd.user, authd.csrf, sid, authd.fresh_until),
+            self.hot.put(HotEntry(cookie_header, authd.user, authd.csrf, authd.fresh_until),
                          self.clock.now())
 
     async def end_session(self, data: SessionData) -> list[tuple[bytes, bytes]]:

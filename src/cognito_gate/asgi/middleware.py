@@ -94,8 +94,9 @@ class AuthMiddleware:
                 path = app_path(scope) if scope.get("root_path") else scope["path"]
                 if entry is not None and (self._header_of(key) == cookie
                                           or self._hot.matches(key, cookie, entry)) \
-                        and self._now() < entry.fresh_until and path not in self.routes \
+                        and self._now() < entry.until and path not in self.routes \
                         and (self._rules is None or self._rules.allows(path, entry.user)):
+                    entry.used = True  # the cache's CLOCK bit: all a hit costs it
                     scope[USER_KEY] = entry.user
                     scope[CSRF_KEY] = entry.csrf
                     self._hot.hits += 1

@@ -16,27 +16,30 @@ session cookies' values): a header not among the kept ones is hashed and must ma
 one session costs a few hundred bytes here instead of its 4 KB header, and a working set larger
 than ``HEADERS_KEPT`` costs a hash per request, not a cliff.
 
-Bounded: at most ``maxsize`` entries and a header of at most ``MAX_HEADER`` bytes each; the oldest
-insertion goes first, and expired entries are dropped from the old end on every insertion.
-Oldest-first rather than least-recently-used: every entry is re-verified at its ``fresh_until``
-anyway (within half an hour by default), so recency buys little, and a hit costs no bookkeeping.
-Sign-out drops a session's entries, so a hit needs no signed-out check (LO-04).
+Bounded: at most ``maxsize`` entries and a header of at most ``MAX_HEADER`` bytes each, evicted
+by CLOCK behind a doorkeeper (``ClockCache``): a hit sets one bit, and a working set larger than
+the cache keeps a stable part of itself cached instead of hitting nothing. Expired entries are
+the first the hand takes. Sign-out drops a session's entries, so a hit needs no signed-out check
+(LO-04). An entry keeps no session id: the CSRF token it carries is an HMAC of it, and sign-out
+finds the session's entries by that.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from hashlib import sha256
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
+from ..core.clockcache import ClockCache, ClockEntry
 from ..core.redact import REDACTED
 from ..core.user import User
 from .cookieheader import parse_cookies
 
 __all__ = ["HEADERS_KEPT", "KEY_BYTES", "MAX_HEADER", "Cached", "HotEntry", "SessionCache"]
 
-KEY_BYTES = 48  # "<n>." + base64url(key id ‖ 96-bit nonce ‖ …): unique per sealed cookie
+HALF = 16  # bytes of each SHA-256 kept: 128 bits, collision-resistant still
+KEY_BYTES = 24  # "<n>." + base64url(key id ‖ 96-bit nonce ‖ …): unique per sealed cookie
 MAX_HEADER = 16 * 1024  # a longer Cookie header is not kept (proxies refuse far less anyway)
 HEADERS_KEPT = 1024  # whole headers kept for the most recently used entries: ~4 MB at ~4 KB each
 
@@ -47,27 +50,29 @@ class HotEntry(NamedTuple):
     header: bytes  # the Cookie header it was verified with (or last served for)
     user: User
     csrf: str
-    sid: str  # to find the entry again at sign-out
     fresh_until: float
 
     def __repr__(self) -> str:  # the header carries the sealed session: a credential
         return (f"HotEntry(header={REDACTED}, user={self.user!r}, csrf={REDACTED}, "
-                f"sid={self.sid!r}, fresh_until={self.fresh_until!r})")
+                f"fresh_until={self.fresh_until!r})")
 
 
-class Cached(NamedTuple):
-    """What the cache keeps of a ``HotEntry``: the answer and digests, not the header."""
+class Cached(ClockEntry):
+    """What the cache keeps of a ``HotEntry``: the answer and digests, not the header; ``until``
+    is the entry's ``fresh_until``."""
 
-    user: User
-    csrf: str
-    sid: str
-    fresh_until: float
-    header_digest: bytes  # SHA-256 of the Cookie header it was verified with (or last served for)
-    cookies_digest: bytes  # SHA-256 of its session cookies' values (_digest_of)
+    __slots__ = ("csrf", "digest", "user")
+
+    def __init__(self, key: bytes, user: User, csrf: str, until: float, digest: bytes) -> None:
+        super().__init__(key, until)
+        self.user = user
+        self.csrf = csrf
+        # The first 16 bytes of the SHA-256 of the Cookie header it was verified with (or last
+        # served for), then of its session cookies' values (_digest_of): one object, not two.
+        self.digest = digest
 
     def __repr__(self) -> str:
-        return (f"Cached(user={self.user!r}, csrf={REDACTED}, sid={self.sid!r}, "
-                f"fresh_until={self.fresh_until!r})")
+        return f"Cached(user={self.user!r}, csrf={REDACTED}, until={self.until!r})"
 
 
 def _digest_of(cookies: tuple[str | None, ...]) -> bytes:
@@ -78,29 +83,40 @@ def _digest_of(cookies: tuple[str | None, ...]) -> bytes:
         raw = b"" if value is None else value.encode("utf-8", "surrogatepass")
         digest.update(b"-1|" if value is None else b"%d|" % len(raw))
         digest.update(raw)
-    return digest.digest()
+    return digest.digest()[:HALF]
+
+
+def _header_digest(header: bytes) -> bytes:
+    return sha256(header).digest()[:HALF]
 
 
 class SessionCache:
     """Verified sessions keyed by their session cookie bytes; see the module docstring."""
 
-    __slots__ = ("_entries", "_first", "_headers", "_names", "by_key", "header_of", "hits",
-                 "maxsize", "misses")
+    __slots__ = ("_csrf_of", "_entries", "_first", "_headers", "_names", "by_key", "header_of",
+                 "hits", "misses")
 
-    def __init__(self, chunk_names: Sequence[str], maxsize: int) -> None:
+    def __init__(self, chunk_names: Sequence[str], maxsize: int,
+                 csrf_of: Callable[[str], str]) -> None:
         self._names = tuple(chunk_names)
         self._first = (chunk_names[0] + "=").encode()
-        self.maxsize = maxsize
-        self._entries: OrderedDict[bytes, Cached] = OrderedDict()
+        self._csrf_of = csrf_of  # session id -> the CSRF token its entries carry
         # key -> the header last served, recent ones only. An OrderedDict: dropping a plain
         # dict's first item again and again makes next(iter()) walk ever more dead slots.
         self._headers: OrderedDict[bytes, bytes] = OrderedDict()
+        self._entries: ClockCache[Cached] = ClockCache(
+            maxsize, lambda key: self._headers.pop(cast(bytes, key), None))
         # The middleware reads entries in place on its hot path: a call costs more than the test.
-        self.by_key = self._entries.get
+        self.by_key = self._entries.by_key
         self.header_of = self._headers.get
+
         # Requests served from the cache, and those with a session cookie it held nothing fresh
         # for: plain integers the callers add to, read when metrics are scraped.
         self.hits = self.misses = 0
+
+    @property
+    def maxsize(self) -> int:
+        return self._entries.maxsize
 
     def get(self, header: bytes, now: float) -> Cached | None:
         """The entry for this exact ``Cookie`` header (or for the same session cookies in a header
@@ -110,10 +126,13 @@ class SessionCache:
             return None
         i += len(self._first)
         key = header[i : i + KEY_BYTES]
-        entry = self._entries.get(key)
+        entry = self.by_key(key)
         if entry is None or not self.matches(key, header, entry):
             return self._same_session(header, now)
-        return entry if now < entry.fresh_until else None
+        if now >= entry.until:
+            return None
+        entry.used = True
+        return entry
 
     def matches(self, key: bytes, header: bytes, entry: Cached) -> bool:
         """Is ``header`` byte for byte the one ``entry`` (filed under ``key``) was verified with
@@ -121,7 +140,7 @@ class SessionCache:
         as the entry's header, so the next request of that browser needs no hash."""
         if self._headers.get(key) == header:
             return True
-        if sha256(header).digest() != entry.header_digest:
+        if _header_digest(header) != entry.digest[:HALF]:
             return False
         self._keep(key, header)
         return True
@@ -140,14 +159,15 @@ class SessionCache:
         if cookies is None:
             return None
         key = cookies[0][:KEY_BYTES].encode("latin-1")
-        entry = self._entries.get(key)
-        if entry is None or now >= entry.fresh_until:
+        entry = self.by_key(key)
+        if entry is None or now >= entry.until:
             return None
-        if _digest_of(cookies) != entry.cookies_digest:
+        if _digest_of(cookies) != entry.digest[HALF:]:
             return None
         if len(header) <= MAX_HEADER:
-            self._entries[key] = entry._replace(header_digest=sha256(header).digest())
+            entry.digest = _header_digest(header) + entry.digest[HALF:]
             self._keep(key, header)
+        entry.used = True
         return entry
 
     def _session_cookies(self, header: bytes) -> tuple[str, *tuple[str | None, ...]] | None:
@@ -167,27 +187,26 @@ class SessionCache:
         if self.maxsize <= 0 or cookies is None or len(header) > MAX_HEADER \
                 or now >= entry.fresh_until:
             return
-        entries = self._entries
         key = cookies[0][:KEY_BYTES].encode("latin-1")
-        entries[key] = Cached(entry.user, entry.csrf, entry.sid, entry.fresh_until,
-                              sha256(header).digest(), _digest_of(cookies))
-        entries.move_to_end(key)
-        self._headers.pop(key, None)
-        self._keep(key, header)
-        while entries and (len(entries) > self.maxsize
-                           or now >= next(iter(entries.values())).fresh_until):
-            self._headers.pop(entries.popitem(last=False)[0], None)
+        kept = self._entries.put(Cached(key, entry.user, entry.csrf, entry.fresh_until,
+                                        _header_digest(header) + _digest_of(cookies)), now)
+        if kept is not None:
+            self._headers.pop(key, None)
+            self._keep(key, header)
 
     def discard_session(self, sid: str) -> None:
         """Forget every entry of one session (it signed out). A scan of the whole cache, but only
         at sign-out, and it spares every request a signed-out check."""
-        for key in [key for key, entry in self._entries.items() if entry.sid == sid]:
-            del self._entries[key]
+        csrf = self._csrf_of(sid)
+        doomed = [cast(bytes, e.key) for e in self._entries.values() if e.csrf == csrf]
+        for key in doomed:
+            self._entries.pop(key)
             self._headers.pop(key, None)
 
     def clear(self) -> None:
         """Forget every entry (sign-outs elsewhere may have been missed)."""
         self._entries.clear()
+        self._headers.clear()
 
     def __len__(self) -> int:
         return len(self._entries)

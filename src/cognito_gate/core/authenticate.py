@@ -69,7 +69,8 @@ class Authenticator:
         except TokenExpired as exc:
             id_claims = exc.claims
         try:
-            access_claims = await self._verifier.verify_access_token(data.access_token)
+            access_claims = await self._verifier.verify_access_token(data.access_token,
+                                                                     beside=id_claims)
         except TokenExpired as exc:
             access_claims = exc.claims
         check_same_session(id_claims, access_claims)

@@ -67,8 +67,10 @@ class Settings:
     refresh_margin: int = 60
     session_lifetime: int = 12 * 3600
     session_idle_timeout: int = 8 * 3600
-    claims_cache_size: int = 10_000  # verified tokens (~3 KB each)
-    session_cache_size: int | None = None  # verified sessions (~8 KB each); None: as claims
+    # Verified tokens and verified sessions (core/clockcache.py): ~1.7 KB per active session in
+    # all (ARCHITECTURE.md), so the defaults hold 100,000 sessions in ~170 MB. None: as claims.
+    claims_cache_size: int = 100_000
+    session_cache_size: int | None = None
     jwks_max_age: int = 3600
     jwks_stale_max: int = 24 * 3600
     jwks_cooldown: int = 10

@@ -171,7 +171,8 @@ class SignInFlow:
                 raise TokenRejected("iat_too_old")
             check_at_hash(id_claims, tokens.access_token)
             access_claims = await self._verifier.verify_access_token(tokens.access_token,
-                                                               from_provider=True)
+                                                                     from_provider=True,
+                                                                     beside=id_claims)
             check_same_session(id_claims, access_claims)
         except TokenRejected as exc:
             # Over the token size cap: the provider's genuine answer is too large to keep (no

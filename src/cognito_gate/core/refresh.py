@@ -177,7 +177,8 @@ class Refresher:
         as a continuation of the same sign-in."""
         id_claims = await self._verifier.verify_id_token(new.id_token, from_provider=True)
         access_claims = await self._verifier.verify_access_token(new.access_token,
-                                                                 from_provider=True)
+                                                                 from_provider=True,
+                                                                 beside=id_claims)
         check_at_hash(id_claims, new.access_token)
         check_same_session(id_claims, access_claims)
         _check_continuity(old_claims, id_claims)

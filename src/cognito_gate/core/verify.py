@@ -15,7 +15,7 @@ import base64
 import binascii
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from hashlib import sha256
 from typing import Any
 
@@ -25,10 +25,11 @@ from joserfc.jws import JWSRegistry
 
 from .claims import check_access_claims, check_bearer_claims, check_id_claims
 from .clock import Clock
+from .clockcache import ClockCache
+from .compact import Compact, VerifiedClaims, compact
 from .errors import TokenRejected
 from .jwks import JWKSCache
 from .readonly import freeze
-from .ttlcache import ExpiringLRU
 
 __all__ = ["MAX_TOKEN_BYTES", "TokenVerifier", "decode_segment"]
 
@@ -40,11 +41,9 @@ Checker = Callable[..., dict[str, Any]]
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Names and string values interned: the claims of every cached token share one
-    # "cognito:username" and one issuer, and a session's two tokens share one sub, username &c.
-    # (interned strings are still freed when no longer used).
-    out = {sys.intern(name): sys.intern(value) if type(value) is str else value
-           for name, value in pairs}
+    # Names interned: the claims of every token share one "cognito:username" (the values a
+    # cached token shares with others are shared by ``compact``).
+    out = {sys.intern(name): value for name, value in pairs}
     if len(out) != len(pairs):
         raise ValueError("duplicate member")
     return out
@@ -67,12 +66,12 @@ def decode_segment(segment: str) -> dict[str, Any]:
 class TokenVerifier:
     """Verifies ID and access tokens of one user pool + app client.
 
-    Verified claims are cached per exact token, filed by its SHA-256 (bounded LRU, ``cache_size``
-    entries, 0 disables it), so a repeated token costs a hash and a dictionary look-up; they are
-    read-only (frozen once, when verified), since every request with that token shares them. An
-    entry lives until ``exp`` + leeway, but never longer than the JWKS cache's max age: a token
-    signed with a key since removed from the JWKS stops verifying then, however long it is valid
-    (FT-05).
+    Verified claims are cached per exact token, filed by the first 16 bytes of the SHA-256 of the
+    token and its use (``ClockCache``, ``cache_size`` entries, 0 disables it), kept compactly
+    (``Compact``, shared with every ``User`` built from them), so a repeated token costs a hash,
+    a dictionary look-up and rebuilding the read-only claims. An entry lives until ``exp`` +
+    leeway, but never longer than the JWKS cache's max age: a token signed with a key since
+    removed from the JWKS stops verifying then, however long it is valid (FT-05).
     """
 
     def __init__(self, *, issuer: str, client_id: str, jwks: JWKSCache, clock: Clock,
@@ -82,11 +81,10 @@ class TokenVerifier:
         self.jwks = jwks
         self.leeway = leeway
         self._clock = clock
-        self._cache: ExpiringLRU[tuple[str, bytes], dict[str, Any]] = ExpiringLRU(
-            cache_size, clock.now)
+        self._cache: ClockCache[Compact] = ClockCache(cache_size)
 
     @property
-    def cache(self) -> ExpiringLRU[tuple[str, bytes], dict[str, Any]]:
+    def cache(self) -> ClockCache[Compact]:
         """The verified-claims cache (its size and hit counts are metrics)."""
         return self._cache
 
@@ -95,33 +93,39 @@ class TokenVerifier:
         ``from_provider``: straight from the token endpoint (see ``JWKSCache.get_key``)."""
         return await self._verify(token, "id", check_id_claims, from_provider)
 
-    async def verify_access_token(self, token: str, *,
-                                  from_provider: bool = False) -> dict[str, Any]:
-        """Claims of a valid access token; ``TokenExpired`` if only ``exp`` failed."""
-        return await self._verify(token, "access", check_access_claims, from_provider)
+    async def verify_access_token(self, token: str, *, from_provider: bool = False,
+                                  beside: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Claims of a valid access token; ``TokenExpired`` if only ``exp`` failed. ``beside``:
+        the verified claims of the ID token it came with, whose values it shares are then kept
+        once (``compact``)."""
+        return await self._verify(token, "access", check_access_claims, from_provider, beside)
 
     async def verify_bearer_token(self, token: str) -> dict[str, Any]:
         """Claims of a valid ``Authorization: Bearer`` access token: one of our client's, or a
         machine's (client credentials, another client of the pool: ``check_bearer_claims``)."""
         return await self._verify(token, "bearer", check_bearer_claims, False)
 
-    async def _verify(self, token: str, use: str, check: Checker,
-                      from_provider: bool) -> dict[str, Any]:
+    async def _verify(self, token: str, use: str, check: Checker, from_provider: bool,
+                      beside: Mapping[str, Any] | None = None) -> dict[str, Any]:
         now = self._clock.now()
         if not isinstance(token, str):
             raise TokenRejected("token_too_large")  # as _signed_payload says of it
         # Filed by digest, not by the 1-2 KB token: collision-resistant, so the same exact-token
         # rule, at a fraction of the memory per cached session.
-        key = (use, sha256(token.encode("utf-8", "surrogatepass")).digest())
+        digest = sha256(use.encode())
+        digest.update(b"\0" + token.encode("utf-8", "surrogatepass"))
+        key = digest.digest()[:16]
         cached = self._cache.get(key, now)
         if cached is not None:
-            return cached
+            return VerifiedClaims(cached.claims(), cached)
         payload = await self._signed_payload(token, from_provider)
         claims: dict[str, Any] = freeze(check(payload, issuer=self.issuer,
                                               client_id=self.client_id, now=now,
                                               leeway=self.leeway))
-        self._cache.put(key, claims, min(claims["exp"] + self.leeway, now + self.jwks.max_age))
-        return claims
+        entry = compact(key, min(claims["exp"] + self.leeway, now + self.jwks.max_age), claims,
+                        beside)
+        self._cache.put(entry, now)  # kept or not, a User built from these keeps ``entry``
+        return VerifiedClaims(claims, entry)
 
     async def _signed_payload(self, token: str, from_provider: bool) -> dict[str, Any]:
         """The payload of a correctly RS256-signed JWS from our JWKS (IDT-01..08, IDT-21)."""
