@@ -3,8 +3,13 @@
 real HTTP — each measured side by side for the old set-up (new RSA keys per pool, scrypt N=2^14)
 and the plugin's (keys generated once per process, scrypt N=2^8).
 
-    uv run python bench/devkit.py                 # about a minute
-    uv run python bench/devkit.py --serve PORT COST   (internal: Local Cognito for the HTTP part)
+    uv run python bench/devkit.py                       # 3-5 minutes
+    uv run python bench/devkit.py --baseline REV        # REV's library beside this checkout
+    uv run python bench/devkit.py --http-only           # Local Cognito over HTTP only
+    uv run python bench/devkit.py --serve PORT COST     (internal: Local Cognito for the HTTP part)
+
+Over HTTP the load is ``signin_load.py`` (hand-written HTTP/1.1, 8 keep-alive connections) on
+core 1 and the server on core 0; the figures are the median of interleaved rounds.
 """
 
 from __future__ import annotations
@@ -344,6 +349,8 @@ def main() -> None:
     parser.add_argument("--http-signins", type=int, default=400,
                         help="sign-ins per round over HTTP (a column's figure: the median round)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved HTTP rounds")
+    parser.add_argument("--http-only", action="store_true",
+                        help="only Local Cognito over HTTP (no in-process or pytest figures)")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--baseline", metavar="REV",
                         help="also measure the library at git revision REV, side by side")
@@ -375,8 +382,8 @@ def main() -> None:
         srcs: list[str | None] = [None]
         if args.baseline:
             srcs = [_export(args.baseline, tmp), None]
-            columns.append((args.baseline[:12], _in_child(args, srcs[0])))
-        columns.append(("this checkout", _in_child(args, None)))
+            columns.append((args.baseline[:12], {} if args.http_only else _in_child(args, srcs[0])))
+        columns.append(("this checkout", {} if args.http_only else _in_child(args, None)))
         print(f"  {time.strftime('%H:%M:%S')} HTTP, test cost", file=sys.stderr, flush=True)
         test_cost = http_throughput(NEW_COST, args.http_signins, args.concurrency, srcs,
                                     args.rounds)
@@ -391,6 +398,8 @@ def main() -> None:
     print(f"{'':40}" + "".join(f"{label:>16}" for label, _ in columns)
           + ("        ratio" if len(columns) == 2 else ""))
     for label, key, unit, fmt in ROWS:
+        if key not in columns[-1][1]:
+            continue
         cells = "".join(f"{fmt.format(c[key]):>13} {unit:<2}" for _, c in columns)
         ratio = ""
         if len(columns) == 2 and columns[1][1][key]:
