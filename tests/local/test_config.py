@@ -246,3 +246,28 @@ def test_older_data_files_gain_the_new_columns(tmp_path):
         assert lc.user("pending@example.com").status == "UNCONFIRMED"
     finally:
         lc.close()
+
+
+def test_an_in_memory_store_starts_with_the_schema_of_a_new_data_file_and_shares_nothing(
+    tmp_path,
+):
+    """In-memory stores are copied from one empty template (the backup API, for speed): the
+    copy must have exactly a fresh data file's tables and indexes, and two copies must not
+    see each other's rows."""
+    from cognito_gate.local.store import Store
+
+    def schema(store: Store) -> list[tuple[str, str]]:
+        rows = store._db.execute("SELECT name, sql FROM sqlite_master ORDER BY name")
+        return [tuple(row) for row in rows]
+
+    on_disk, first, second = Store(str(tmp_path / "new.sqlite3")), Store(), Store()
+    try:
+        assert schema(first) == schema(on_disk)
+        assert any(name == "users_pool_email" for name, _ in schema(first))
+        first.set_meta("probe", "first")
+        assert first.meta("probe") == "first"
+        assert second.meta("probe") is None
+        assert Store().meta("probe") is None
+    finally:
+        for store in (on_disk, first, second):
+            store.close()

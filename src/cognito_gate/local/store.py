@@ -95,50 +95,72 @@ class StoredKey:
     state: str
 
 
+def _create_or_migrate(db: sqlite3.Connection) -> None:
+    """Create the tables, and bring a data file written by an older version up to date."""
+    db.executescript(_SCHEMA)
+    for table, column, declaration in ADDED_COLUMNS:
+        present = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    db.execute(
+        "UPDATE users SET status = CASE confirmed WHEN 1 THEN 'CONFIRMED' "
+        "ELSE 'UNCONFIRMED' END WHERE status IS NULL"
+    )
+    _free_federated_emails(db)
+
+
+def _free_federated_emails(db: sqlite3.Connection) -> None:
+    """An e-mail address names one pool user, but a federated profile may carry the address
+    of a pool user (Cognito keeps them apart until linked), or none: the uniqueness of
+    ``email`` holds for the addresses of non-federated users only. Older data files
+    declared it on the column: their table is rebuilt once."""
+    (table,) = db.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'"
+    ).fetchone()
+    if "email TEXT UNIQUE" in table:
+        columns = table[table.index("(") :].replace("email TEXT UNIQUE", "email TEXT")
+        steps = (
+            "BEGIN",
+            "ALTER TABLE users RENAME TO users_old",
+            f"CREATE TABLE users {columns}",
+            "INSERT INTO users SELECT * FROM users_old",
+            "DROP TABLE users_old",
+            "COMMIT",
+        )
+        db.executescript(";\n".join(steps) + ";")
+    db.execute("DROP INDEX IF EXISTS users_email")  # a first version's, without ''
+    db.execute(
+        "CREATE UNIQUE INDEX IF NOT EXISTS users_pool_email ON users (email) "
+        "WHERE status != 'EXTERNAL_PROVIDER' AND email != ''"
+    )
+
+
+class _EmptyPool:
+    """An empty in-memory database with the current schema, made once per process and copied
+    into each new in-memory store with SQLite's backup API: ~0.05 ms instead of ~3 ms of
+    CREATE/PRAGMA statements, which a test suite building a pool per test pays every time."""
+
+    _db: sqlite3.Connection | None = None
+    _lock = threading.Lock()
+
+    @classmethod
+    def copy_into(cls, target: sqlite3.Connection) -> None:
+        with cls._lock:
+            if cls._db is None:
+                cls._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+                _create_or_migrate(cls._db)
+            cls._db.backup(target)
+
+
 class Store(UserTables):
     def __init__(self, path: str = ":memory:") -> None:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         with self._lock:
-            self._db.executescript(_SCHEMA)
-            self._migrate()
-
-    def _migrate(self) -> None:
-        """Data files written before a column existed get it (with its default) in place."""
-        for table, column, declaration in ADDED_COLUMNS:
-            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            if column not in present:
-                self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
-        self._db.execute(
-            "UPDATE users SET status = CASE confirmed WHEN 1 THEN 'CONFIRMED' "
-            "ELSE 'UNCONFIRMED' END WHERE status IS NULL"
-        )
-        self._free_federated_emails()
-
-    def _free_federated_emails(self) -> None:
-        """An e-mail address names one pool user, but a federated profile may carry the address
-        of a pool user (Cognito keeps them apart until linked), or none: the uniqueness of
-        ``email`` holds for the addresses of non-federated users only. Older data files
-        declared it on the column: their table is rebuilt once."""
-        (table,) = self._db.execute(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'"
-        ).fetchone()
-        if "email TEXT UNIQUE" in table:
-            columns = table[table.index("(") :].replace("email TEXT UNIQUE", "email TEXT")
-            steps = (
-                "BEGIN",
-                "ALTER TABLE users RENAME TO users_old",
-                f"CREATE TABLE users {columns}",
-                "INSERT INTO users SELECT * FROM users_old",
-                "DROP TABLE users_old",
-                "COMMIT",
-            )
-            self._db.executescript(";\n".join(steps) + ";")
-        self._db.execute("DROP INDEX IF EXISTS users_email")  # a first version's, without ''
-        self._db.execute(
-            "CREATE UNIQUE INDEX IF NOT EXISTS users_pool_email ON users (email) "
-            "WHERE status != 'EXTERNAL_PROVIDER' AND email != ''"
-        )
+            if path == ":memory:":
+                _EmptyPool.copy_into(self._db)
+            else:
+                _create_or_migrate(self._db)
 
     @contextmanager
     def _use(self) -> Iterator[sqlite3.Connection]:

@@ -14,7 +14,7 @@ from typing import Any
 
 __all__ = ["ADDED_COLUMNS", "Group", "User", "UserTables"]
 
-# Columns added after the first release; Store._migrate adds them to older data files.
+# Columns added after the first release; store._create_or_migrate adds them to older data files.
 ADDED_COLUMNS = (
     ("users", "status", "TEXT"),
     ("users", "enabled", "INTEGER NOT NULL DEFAULT 1"),
