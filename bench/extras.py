@@ -9,6 +9,7 @@ import json
 import os
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -144,29 +145,45 @@ async def storm(port: int, path: str, cookie: str, n: int) -> tuple[list[Reply],
     return list(replies), total
 
 
-def refresh_storm(lcs: LocalCognitoServer, cfg_path: str, *, n: int = 200) -> dict[str, Any]:
+def refresh_storm(lcs: LocalCognitoServer, cfg_path: str, *, n: int = 200, processes: int = 1,
+                  env: dict[str, str] | None = None,
+                  stored: Callable[[list[str]], list[str]] | None = None) -> dict[str, Any]:
     """Sign in, then jump (validity - 30) s ahead on both clocks (Local Cognito's and the app
-    server's): the session's tokens have 30 s left, inside the 60 s refresh margin."""
+    servers'): the session's tokens have 30 s left, inside the 60 s refresh margin. ``n``
+    requests spread over ``processes`` app servers (started with ``env``); ``stored`` turns the
+    signed-in cookies into those of the same sessions kept in a shared store."""
     lc = lcs.lc
     ahead = lcs.client.access_token_validity - 30
-    stale, other = lcs.sign_in(cfg_path, times=2)
-    srv = servers.start("hot", cfg_path, env={"BENCH_CLOCK_OFFSET": str(ahead)})
+    stale, other = (stored or list)(lcs.sign_in(cfg_path, times=2))
+    started = [servers.start("hot", cfg_path, env={**(env or {}),
+                                                   "BENCH_CLOCK_OFFSET": str(ahead)})
+               for _ in range(processes)]
     lc.clock.set_offset(ahead)
     try:
-        servers.wait_ready(srv)
-        # Another session first, so the JWKS is fetched before the storm.
-        warm = httpx.get(srv.url + "/protected", headers={"Cookie": other}, timeout=10)
-        if warm.content != b"ok:1":
-            raise RuntimeError(f"storm warm-up failed: {warm.status_code} {warm.text[:200]}")
+        for srv in started:
+            servers.wait_ready(srv)
+            # Another session first, so every server has fetched the JWKS before the storm.
+            warm = httpx.get(srv.url + "/protected", headers={"Cookie": other}, timeout=10)
+            if warm.content != b"ok:1":
+                raise RuntimeError(f"storm warm-up failed: {warm.status_code} {warm.text[:200]}")
         before = dict(lc.requests)
-        replies, total = asyncio.run(storm(srv.port, "/protected", stale, n))
+
+        async def spread() -> tuple[list[Reply], float]:
+            t0 = time.perf_counter()
+            parts = await asyncio.gather(*(storm(srv.port, "/protected", stale, n // processes)
+                                           for srv in started))
+            return [r for replies, _ in parts for r in replies], time.perf_counter() - t0
+
+        replies, total = asyncio.run(spread())
         after = dict(lc.requests)
     finally:
         lc.clock.set_offset(0)
-        srv.stop()
+        for srv in started:
+            srv.stop()
     lat = [r.seconds * 1000 for r in replies]
     return {
-        "requests": n,
+        "requests": len(replies),
+        "processes": processes,
         "token_calls": after.get("token", 0) - before.get("token", 0),
         "jwks_calls": after.get("jwks", 0) - before.get("jwks", 0),
         "ok": sum(1 for r in replies if r.status == 200 and r.body == b"ok:1"),

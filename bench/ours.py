@@ -52,6 +52,8 @@ def make_auth(
     overrides: dict[str, Any] = {}
     if cache and os.environ.get("BENCH_CACHE_SIZE"):  # both caches' bound (active.py)
         overrides["claims_cache_size"] = int(os.environ["BENCH_CACHE_SIZE"])
+    if cache and os.environ.get("BENCH_SESSION_CACHE_SIZE"):  # the session cache's alone
+        overrides["session_cache_size"] = int(os.environ["BENCH_SESSION_CACHE_SIZE"])
     store: Any = None
     kind = os.environ.get("BENCH_STORE", "")
     if kind == "memory":  # server-side sessions: the cookie holds an id
