@@ -4,12 +4,13 @@ store interface for scale-out backends such as Redis/Valkey.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from .clock import Clock, SystemClock
 from .cookies import CookieNames, CookiePolicy, SealedBox
@@ -145,11 +146,37 @@ class MemoryStore:
         self._items.pop(sid)
 
 
+T = TypeVar("T")
+
+
+async def _once(flights: dict[Hashable, asyncio.Future[Any]], key: Hashable,
+                call: Callable[[], Awaitable[T]]) -> T:
+    """``call()``, or the result of the identical call already in flight: concurrent callers
+    share one (a caller cancelled meanwhile does not cancel it for the others)."""
+    flight = flights.get(key)
+    if flight is None:
+        flight = asyncio.ensure_future(call())
+        flights[key] = flight
+
+        def landed(done: asyncio.Future[Any]) -> None:
+            if flights.get(key) is done:
+                del flights[key]
+            if not done.cancelled():
+                done.exception()  # retrieved: no "never retrieved" warning if all gave up
+
+        flight.add_done_callback(landed)
+    result: T = await asyncio.shield(flight)
+    return result
+
+
 class SessionCodec:
     """Turns ``SessionData`` into Set-Cookie headers and a cookie value back into it.
 
     Without a store the whole session is sealed into (chunked) cookies; with one the cookie holds
-    only the sealed session id and the sealed session goes to the store.
+    only the sealed session id and the sealed session goes to the store. Concurrent reads of one
+    stored session, and concurrent writes of the same tokens, share one store call: a burst of
+    requests of one session — all its requests when its refresh falls due — costs this process
+    one ``GET`` and one write, not one each (and not a connection each), however many there are.
     """
 
     def __init__(
@@ -160,6 +187,8 @@ class SessionCodec:
         self.store = store
         self._box = SealedBox(session_secrets, "session", compress=True)
         self._ref = SealedBox(session_secrets, "session-ref")
+        self._loads: dict[Hashable, asyncio.Future[Any]] = {}
+        self._writes: dict[Hashable, asyncio.Future[Any]] = {}
 
     async def load(self, value: str) -> SessionData | None:
         """Open a joined cookie value; None for anything that is not a session we sealed."""
@@ -172,6 +201,9 @@ class SessionCodec:
     async def load_stored(self, sid: str) -> SessionData | None:
         """The session the store keeps under ``sid`` (store mode only); None if there is none,
         or it is not one we sealed for that id."""
+        return await _once(self._loads, sid, lambda: self._load_stored(sid))
+
+    async def _load_stored(self, sid: str) -> SessionData | None:
         assert self.store is not None
         stored = await self.store.load(sid)
         raw = None if stored is None else self._box.open(stored.decode("latin-1"))
@@ -179,9 +211,13 @@ class SessionCodec:
         return data if data is not None and data.sid == sid else None
 
     async def keep(self, data: SessionData, max_age: int) -> None:
-        """Write ``data`` to the store (store mode only) for ``max_age`` more seconds."""
-        assert self.store is not None
-        await self.store.save(data.sid, self._box.seal(data.to_json()).encode(), max(1, max_age))
+        """Write ``data`` to the store (store mode only) for ``max_age`` more seconds; a write of
+        the same session with the same tokens already in flight is the one that counts."""
+        store = self.store
+        assert store is not None
+        key = (data.sid, data.id_token, data.access_token, data.refresh_token)
+        await _once(self._writes, key, lambda: store.save(
+            data.sid, self._box.seal(data.to_json()).encode(), max(1, max_age)))
 
     async def save(
         self, data: SessionData, max_age: int, present: Mapping[str, Any]
