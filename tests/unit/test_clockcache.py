@@ -50,17 +50,18 @@ def zipf(n: int, count: int, seed: int = 2) -> list[int]:
 
 def test_a_cyclic_working_set_larger_than_the_cache_still_hits():
     """N sessions taking turns, N above the bound: an LRU hits nothing (the cliff); CLOCK behind
-    the doorkeeper keeps a stable part cached. 2/3 is the most any policy can at 1.5x."""
+    the doorkeeper keeps a stable part cached: as much as any policy can (C / N). The
+    doorkeeper hashes with Python's per-process hash seed: checked under 12 seeds."""
     assert lru_hit_rate(cycle(1500)) == 0.0
-    assert hit_rate(cycle(1500)) >= 0.6  # measured 0.65
-    assert hit_rate(cycle(2000)) >= 0.4  # measured 0.49 (at most 0.5)
-    assert hit_rate(cycle(3000)) >= 0.15  # measured 0.21 (at most 0.33)
+    assert hit_rate(cycle(1500)) >= 0.6  # measured 0.667 under every hash seed tried
+    assert hit_rate(cycle(2000)) >= 0.45  # measured 0.5 (at most 0.5)
+    assert hit_rate(cycle(3000)) >= 0.3  # measured 0.333 (at most 0.333)
     assert hit_rate(cycle(900)) == 1.0  # a working set that fits: every request after the first
 
 
 def test_a_skewed_load_does_at_least_as_well_as_lru():
     keys = zipf(10 * CAP, 60_000)
-    assert hit_rate(keys) >= lru_hit_rate(keys)  # measured 0.73 against 0.66
+    assert hit_rate(keys) >= lru_hit_rate(keys)  # measured 0.73 against 0.664
 
 
 def test_one_off_keys_do_not_push_out_a_working_set_in_use():

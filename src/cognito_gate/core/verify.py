@@ -124,8 +124,9 @@ class TokenVerifier:
                                               leeway=self.leeway))
         entry = compact(key, min(claims["exp"] + self.leeway, now + self.jwks.max_age), claims,
                         beside)
-        self._cache.put(entry, now)  # kept or not, a User built from these keeps ``entry``
-        return VerifiedClaims(claims, entry)
+        # The entry kept (an expired one under the same key takes these values), or this one if
+        # the cache refused it: a User built from these claims keeps that compact copy.
+        return VerifiedClaims(claims, self._cache.put(entry, now) or entry)
 
     async def _signed_payload(self, token: str, from_provider: bool) -> dict[str, Any]:
         """The payload of a correctly RS256-signed JWS from our JWKS (IDT-01..08, IDT-21)."""
