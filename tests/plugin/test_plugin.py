@@ -62,7 +62,7 @@ def test_test_users_are_hashed_with_scrypt_at_the_test_cost(local_cognito: Local
     user = cognito_user()
     stored = local_cognito.lc.user(user.email)
     assert stored is not None
-    assert stored.password_hash.startswith("scrypt$256$8$1$")
+    assert stored.password_hash.startswith("scrypt$16$8$1$")
 
 
 async def test_signed_in_client_went_through_authorize_login_and_the_token_endpoint(

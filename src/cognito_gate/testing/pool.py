@@ -1,7 +1,7 @@
 """``LocalPool``: one fresh Local Cognito per test, wired to the app under test, on one clock.
 
 A pool costs a few milliseconds: its RSA keys come from a per-process ``ReusedKeys`` cache and
-its passwords are hashed with scrypt at ``TEST_COST`` (N=256), the same KDF as in development at
+its passwords are hashed with scrypt at ``TEST_COST`` (N=16), the same KDF as in development at
 a cost meant for tests. The app talks to the pool in-process (``httpx.ASGITransport``): nothing
 binds a port, nothing leaves the process, and the pool and the app share a ``ManualClock``.
 """
