@@ -233,6 +233,13 @@ def _start_server(
     if src is not None:
         env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
     server = subprocess.Popen(cmd, env=env)
+    base = wait_until_up(port)
+    asyncio.run(_load(base, 20, 2))  # warm-up
+    return server, base
+
+
+def wait_until_up(port: int) -> str:
+    """The base URL of the Local Cognito starting on ``port``, once it answers (up to ~20 s)."""
     base = f"http://127.0.0.1:{port}"
     for _ in range(400):
         try:
@@ -240,8 +247,7 @@ def _start_server(
             break
         except httpx.TransportError:
             time.sleep(0.05)
-    asyncio.run(_load(base, 20, 2))  # warm-up
-    return server, base
+    return base
 
 
 def http_throughput(

@@ -23,11 +23,9 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import devkit
-import httpx
 
 
 def serve_profiled(port: int, cost: int, out: str) -> None:
@@ -108,13 +106,7 @@ def main() -> None:
             cmd = ["taskset", "-c", "0", *cmd]
             os.sched_setaffinity(0, {1})
         server = subprocess.Popen(cmd)
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(400):
-            try:
-                httpx.get(f"{base}/us-east-1_LocalDemo/.well-known/jwks.json", timeout=1)
-                break
-            except httpx.TransportError:
-                time.sleep(0.05)
+        base = devkit.wait_until_up(port)
         asyncio.run(devkit._load(base, 20, 2))  # warm-up (counted in the profile, little)
         asyncio.run(devkit._load(base, args.n, args.concurrency))
         server.send_signal(signal.SIGINT)
