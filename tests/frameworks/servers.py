@@ -5,7 +5,6 @@ browser journey and the benchmark."""
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -20,13 +19,14 @@ import httpx
 from cognito_gate.local import LocalCognito
 from cognito_gate.local.config import allow_app
 
+from .sync_world import hosted_sign_in
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 DJANGO = EXAMPLES / "django_project"
 APPS = {  # framework -> (gunicorn --chdir, WSGI app)
     "flask": (EXAMPLES, "flask_app:app"),
     "django": (DJANGO, "example.wsgi:application"),
 }
-_CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 
 
 def free_port() -> int:
@@ -96,12 +96,5 @@ def uvicorn_django(env: Mapping[str, str], port: int,
 
 def sign_in(browser: httpx.Client, email: str, password: str, return_to: str = "/") -> None:
     """Through the hosted UI, over real HTTP."""
-    hop = browser.get("/login", params={"return_to": return_to})
-    while hop.is_redirect:
-        hop = browser.get(hop.url.join(hop.headers["location"]))
-    match = _CSRF.search(hop.text)
-    assert match is not None, hop.text
-    posted = browser.post(hop.url, data={"username": email, "password": password,
-                                         "_csrf": match.group(1)})
-    callback = browser.get(posted.url.join(posted.headers["location"]))
+    callback = hosted_sign_in(browser, email, password, return_to)
     assert callback.status_code == 303, callback.text

@@ -22,6 +22,21 @@ from cognito_gate.testing import LocalPool
 _CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 
 
+
+def hosted_sign_in(browser: httpx.Client, email: str, password: str,
+                   return_to: str = "/") -> httpx.Response:
+    """The app's /login, through the hosted UI's form, to the callback; returns the callback's
+    answer. Works for an in-process browser and one over real HTTP alike."""
+    hop = browser.get("/login", params={"return_to": return_to})
+    while hop.is_redirect:
+        hop = browser.get(hop.url.join(hop.headers["location"]))
+    match = _CSRF.search(hop.text)
+    assert match is not None, hop.text
+    posted = browser.post(hop.url, data={"username": email, "password": password,
+                                         "_csrf": match.group(1)})
+    assert posted.is_redirect, posted.text
+    return browser.get(posted.url.join(posted.headers["location"]))
+
 class _OnLoop(httpx.BaseTransport):
     """A sync transport for an ASGI app, run on ``loop``."""
 
@@ -62,16 +77,7 @@ class SyncWorld:
     def sign_in(self, email: str, password: str, *, return_to: str = "/",
                 browser: httpx.Client | None = None) -> httpx.Response:
         """Through the hosted UI; returns the callback's answer (a 303 to ``return_to``)."""
-        b = browser or self.browser
-        hop = b.get("/login", params={"return_to": return_to})
-        while hop.is_redirect:
-            hop = b.get(hop.url.join(hop.headers["location"]))
-        match = _CSRF.search(hop.text)
-        assert match is not None, hop.text
-        posted = b.post(hop.url, data={"username": email, "password": password,
-                                       "_csrf": match.group(1)})
-        assert posted.is_redirect, posted.text
-        return b.get(posted.url.join(posted.headers["location"]))
+        return hosted_sign_in(browser or self.browser, email, password, return_to)
 
     def token_calls(self) -> int:
         return int(self.pool.lc.requests["token"])
