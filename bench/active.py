@@ -149,10 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="cg-active-") as tmp, \
             extras.LocalCognitoServer() as lcs:
-        fx = lcs.real_fixture(tmp)
-        cfg_path = os.path.join(tmp, "fixture.json")
-        with open(cfg_path, "w", encoding="utf-8") as f:
-            json.dump(fx, f)
+        fx, cfg_path = lcs.real_fixture_file(tmp)
         print(HEAD, flush=True)
         for mode in args.modes.split(","):
             redis = start_redis(tmp) if mode == "redis" else None

@@ -95,6 +95,14 @@ class LocalCognitoServer:
             "cookie_session": fixture.starlette_session_cookie(tokens),
         }
 
+    def real_fixture_file(self, tmp: str) -> tuple[fixture.Fixture, str]:
+        """``real_fixture``, also written to ``tmp/fixture.json`` for the servers to read."""
+        fx = self.real_fixture(tmp)
+        path = os.path.join(tmp, "fixture.json")
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(fx, f)
+        return fx, path
+
 
 # ---------------------------------------------------------------- refresh storm
 

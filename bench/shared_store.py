@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import statistics
 import tempfile
@@ -128,10 +127,7 @@ def main() -> int:
     t0 = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cg-redis-") as tmp, \
             extras.LocalCognitoServer() as lcs:
-        fx = lcs.real_fixture(tmp)
-        cfg_path = os.path.join(tmp, "fixture.json")
-        with open(cfg_path, "w", encoding="utf-8") as f:
-            json.dump(fx, f)
+        fx, cfg_path = lcs.real_fixture_file(tmp)
         redis_proc, port = active.start_redis(tmp)
         url = f"redis://127.0.0.1:{port}/0"
         client = Redis(host="127.0.0.1", port=port)
